@@ -1,0 +1,42 @@
+"Package metadata comes from settings.ini, its single home (nbdev's own settings are in pyproject.toml)."
+from configparser import ConfigParser
+from pathlib import Path
+import setuptools
+
+cfg = ConfigParser(delimiters=['='])
+cfg.read(Path(__file__).parent/'settings.ini', encoding='utf-8')
+cfg = cfg['DEFAULT']
+for k in 'lib_name version description author author_email license min_python'.split():
+    assert cfg.get(k), f'settings.ini is missing `{k}`'
+
+licenses = {'apache2': ('Apache-2.0', 'License :: OSI Approved :: Apache Software License')}
+lic = licenses[cfg['license']]
+statuses = ['1 - Planning', '2 - Pre-Alpha', '3 - Alpha', '4 - Beta', '5 - Production/Stable', '6 - Mature', '7 - Inactive']
+py_versions = '3.10 3.11 3.12 3.13'.split()
+min_py = cfg['min_python']
+
+requirements = cfg.get('requirements', '').split()
+dev_requirements = cfg.get('dev_requirements', '').split()
+console_scripts = [s.strip() for s in cfg.get('console_scripts', '').splitlines() if s.strip()]
+
+setuptools.setup(
+    name=cfg['lib_name'],
+    version=cfg['version'],
+    description=cfg['description'],
+    long_description=(Path(__file__).parent/'README.md').read_text(encoding='utf-8'),
+    long_description_content_type='text/markdown',
+    keywords=cfg.get('keywords', '').split(),
+    author=cfg['author'], author_email=cfg['author_email'],
+    license=lic[0],
+    classifiers=[f"Development Status :: {statuses[int(cfg['status'])]}",
+                 f"Intended Audience :: {cfg['audience']}", lic[1],
+                 'Natural Language :: English', 'Topic :: Scientific/Engineering :: Medical Science Apps.'] +
+                [f'Programming Language :: Python :: {v}' for v in py_versions[py_versions.index(min_py):]],
+    packages=setuptools.find_packages(include=[cfg['lib_path'], cfg['lib_path'] + '.*']),
+    include_package_data=True,
+    install_requires=requirements,
+    extras_require={'dev': dev_requirements},
+    python_requires=f'>={min_py}',
+    entry_points={'console_scripts': console_scripts, 'nbdev': [f"{cfg['lib_path']}={cfg['lib_path']}._modidx:d"]},
+    zip_safe=False,
+)

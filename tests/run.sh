@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# awcl's one test command (README.md; .ci/run calls it). In this order:
+#   0. a virtual environment .venv with awcl and its dev requirements installed (created when absent);
+#   1. notebooks and awcl/ in sync: nbdev-export changes nothing;
+#   2. notebooks clean: nbdev-clean changes nothing;
+#   3. nbdev-test over nbs/ (cells flagged `slow` or `gpu` are skipped);
+#   4. pytest tests/ (an empty collection is a failure, not a pass).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export MPLBACKEND=Agg PYTHONHASHSEED=0
+step() { printf '\n== %s\n' "$*"; }
+
+step "environment"
+if [[ ! -x .venv/bin/python ]]; then "${PYTHON:-python3}" -m venv .venv; fi
+# shellcheck disable=SC1091
+. .venv/bin/activate
+start=$(date +%s)
+pip install -q --disable-pip-version-check -e ".[dev]" 2>&1 | grep -v "^WARNING: Location" || true
+python -c "import awcl, torch, fastai, nbdev, papermill; print('awcl', awcl.__version__, '| torch', torch.__version__, '| fastai', fastai.__version__, '| nbdev', nbdev.__version__)"
+echo "install: $(( $(date +%s) - start )) s"
+
+snapshot() { find awcl nbs -type f \( -name '*.py' -o -name '*.ipynb' \) -not -path '*/.ipynb_checkpoints/*' -print0 | sort -z | xargs -0 sha1sum; }
+
+step "1. notebooks and awcl/ in sync (nbdev-export leaves no diff)"
+before=$(snapshot); nbdev-export; after=$(snapshot)
+if [[ "$before" != "$after" ]]; then
+  echo "FAIL: nbdev-export changed these files; export, review and commit them together:"; diff <(echo "$before") <(echo "$after") || true; exit 1
+fi
+echo ok
+
+step "2. notebooks clean (nbdev-clean leaves no diff)"
+before=$(snapshot); nbdev-clean; after=$(snapshot)
+if [[ "$before" != "$after" ]]; then
+  echo "FAIL: nbdev-clean changed these files; commit the cleaned notebooks:"; diff <(echo "$before") <(echo "$after") || true; exit 1
+fi
+echo ok
+
+step "3. nbdev-test (skipping cells flagged slow/gpu)"
+start=$(date +%s)
+nbdev-test --timing
+echo "nbdev-test: $(( $(date +%s) - start )) s"
+
+step "4. pytest tests/"
+start=$(date +%s)
+set +e; python -m pytest tests/ -q -p no:cacheprovider "$@"; rc=$?; set -e
+echo "pytest: $(( $(date +%s) - start )) s"
+if [[ $rc -eq 5 ]]; then echo "FAIL: pytest collected no tests"; exit 1; fi
+exit $rc
