@@ -34,6 +34,8 @@ setuptools.setup(
                 [f'Programming Language :: Python :: {v}' for v in py_versions[py_versions.index(min_py):]],
     packages=setuptools.find_packages(include=[cfg['lib_path'], cfg['lib_path'] + '.*']),
     include_package_data=True,
+    # the study notebook travels with the package, so that `awcl-study` works from a wheel too
+    data_files=[('share/awcl', ['nbs/30_study.ipynb'])],
     install_requires=requirements,
     extras_require={'dev': dev_requirements},
     python_requires=f'>={min_py}',

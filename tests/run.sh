@@ -7,7 +7,9 @@
 #   4. pytest tests/ (an empty collection is a failure, not a pass).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-export MPLBACKEND=Agg PYTHONHASHSEED=0
+# One torch/OpenMP thread per process: nbdev-test runs notebooks in parallel, and oversubscribed OpenMP threads
+# slow torch on a 2-core machine by an order of magnitude. Results do not depend on it.
+export MPLBACKEND=Agg PYTHONHASHSEED=0 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1
 step() { printf '\n== %s\n' "$*"; }
 
 step "environment"

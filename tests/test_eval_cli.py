@@ -1,0 +1,75 @@
+"Tests of the installed `awcl-eval` command: a tiny run writes its run folder; bad input ends in one line without a traceback."
+import json, math, os
+from pathlib import Path
+import pytest
+from conftest import run_cli, assert_one_line_error
+from awcl.synthetic import make_phantoms
+
+METRIC_KEYS = {'task', 'protocol', 'encoder', 'seed', 'size', 'epochs', 'n_train', 'n_valid', 'n_test', 'classes',
+               'accuracy', 'macro_f1', 'macro_precision', 'macro_recall', 'confusion'}
+
+
+@pytest.fixture(scope='module')
+def env(tmp_path_factory):
+    "A private cache, and one OpenMP thread (two can be many times slower on a busy shared CPU)."
+    return {**os.environ, 'AWCL_CACHE': str(tmp_path_factory.mktemp('cache')), 'OMP_NUM_THREADS': '1'}
+
+
+@pytest.fixture(scope='module')
+def phantoms(tmp_path_factory):
+    "A tiny phantom set (10 scans of 12 frames, split 6/2/2 by scan)."
+    root = tmp_path_factory.mktemp('data')/'ph'
+    make_phantoms(root, n_scans=10, frames_per_scan=12, size=48, seed=0)
+    return root
+
+
+def run(env, *args): return run_cli('awcl-eval', *args, env=env)
+
+
+@pytest.mark.parametrize('task,protocol', [('planes', 'linear'), ('brain', 'finetune')])
+def test_run_folder(env, phantoms, tmp_path, task, protocol):
+    out = tmp_path/'run'
+    r = run(env, '--task', task, '--data', phantoms, '--encoder', 'random', '--protocol', protocol,
+            '--size', 32, '--epochs', 1, '--out', out)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.startswith(f'awcl-eval: {task} {protocol}, encoder random: accuracy') and r.stdout.count('\n') == 1, r.stdout
+    m = json.loads((out/'metrics.json').read_text())
+    assert METRIC_KEYS <= set(m), METRIC_KEYS - set(m)
+    assert (m['task'], m['protocol'], m['encoder'], m['size']) == (task, protocol, 'random', 32)
+    for k in ('accuracy', 'macro_f1', 'macro_precision', 'macro_recall'):
+        assert isinstance(m[k], float) and math.isfinite(m[k]) and 0 <= m[k] <= 1, (k, m[k])
+    n = len(m['classes'])
+    assert len(m['confusion']) == n and all(len(row) == n for row in m['confusion'])
+    assert sum(map(sum, m['confusion'])) == m['n_test'] > 0
+    assert math.isclose(m['accuracy'], sum(m['confusion'][i][i] for i in range(n)) / m['n_test'])
+    assert (out/'confusion.png').stat().st_size > 0
+    assert json.loads((out/'config.json').read_text())['data'] == str(phantoms)
+
+
+def test_hcseg_run_folder(env, phantoms, tmp_path):
+    out = tmp_path/'seg'
+    r = run(env, '--task', 'hcseg', '--data', phantoms, '--encoder', 'random', '--protocol', 'linear',
+            '--size', 32, '--epochs', 1, '--out', out)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.startswith('awcl-eval: hcseg linear, encoder random: Dice'), r.stdout
+    m = json.loads((out/'metrics.json').read_text())
+    assert {'task', 'protocol', 'encoder', 'seed', 'dice', 'iou', 'hc_mae_mm', 'n_train', 'n_test'} <= set(m)
+    assert m['task'] == 'hcseg' and m['n_test'] > 0
+    for k in ('dice', 'iou'): assert math.isfinite(m[k]) and 0 <= m[k] <= 1, (k, m[k])
+    assert math.isfinite(m['hc_mae_mm']) and m['hc_mae_mm'] >= 0
+
+
+@pytest.mark.parametrize('arg,value,msg', [
+    ('--task', 'segment', "--task 'segment' is not one of planes, brain, hcseg"),
+    ('--protocol', 'knn', "--protocol 'knn' is not one of linear, finetune"),
+    ('--encoder', '{tmp}/absent/encoder.pth', 'absent/encoder.pth'),
+    ('--data', '{tmp}/nowhere', 'nowhere: no such file or folder'),
+])
+def test_bad_input(env, phantoms, tmp_path, arg, value, msg):
+    args = {'--task': 'planes', '--data': str(phantoms), '--encoder': 'random', '--protocol': 'linear',
+            '--size': '32', '--out': str(tmp_path/'out'), arg: value.format(tmp=tmp_path)}
+    r = run(env, *[x for kv in args.items() for x in kv])
+    assert r.returncode == 2, r
+    assert_one_line_error(r, 'awcl-eval', msg)
+    assert r.stdout == ''
+    assert not (tmp_path/'out').exists()

@@ -1,0 +1,79 @@
+"""Papermill regression tests: the study notebook (and the pretraining notebook's run section) executed with `smoke`
+parameters into a temporary folder, asserting on what they wrote and on a stored reference.
+
+Tolerance: the smoke run is deterministic on CPU (every random choice flows from the seed), so metrics must match
+`tests/reference/study_smoke.json` to within 1e-3 absolute (the slack allows a different float summation order on
+another CPU). A change that alters results must update the reference deliberately:
+
+    AWCL_UPDATE_REFERENCE=1 python -m pytest tests/test_study.py
+"""
+import json, math, os
+from pathlib import Path
+import pandas as pd, pytest
+from awcl.study import run_study, RESULT_COLUMNS
+
+REF = Path(__file__).parent/'reference'/'study_smoke.json'
+TOL = 1e-3
+METRICS = ['accuracy', 'macro_f1', 'macro_precision', 'macro_recall', 'dice', 'iou', 'hc_mae_mm']
+KEY = ['name', 'task', 'protocol', 'seed']
+
+
+@pytest.fixture(scope='module')
+def cache(tmp_path_factory):
+    d = tmp_path_factory.mktemp('cache'); old = os.environ.get('AWCL_CACHE')
+    os.environ['AWCL_CACHE'] = str(d)
+    yield d
+    if old is None: os.environ.pop('AWCL_CACHE', None)
+    else: os.environ['AWCL_CACHE'] = old
+
+
+@pytest.fixture(scope='module')
+def smoke(cache, tmp_path_factory):
+    out = tmp_path_factory.mktemp('study')/'smoke'
+    run_study('smoke', out)
+    return out
+
+
+def _rows(res:pd.DataFrame) -> list:
+    keep = res[KEY + METRICS].sort_values(KEY)
+    return [{k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in r.items()} for r in keep.to_dict('records')]
+
+
+def test_study_writes_everything(smoke):
+    for f in ['study.ipynb', 'results.csv', 'summary.md', 'study.json', 'methods_by_task.png']:
+        assert (smoke/f).is_file(), f
+    res = pd.read_csv(smoke/'results.csv')
+    assert list(res.columns[:len(RESULT_COLUMNS)]) == RESULT_COLUMNS
+    assert set(res.task) == {'planes', 'brain', 'hcseg'} and set(res.protocol) == {'linear', 'finetune'}
+    assert set(res.method) == {'random', 'simclr', 'awcl'} and set(res.granularity.dropna()) == {'fine', 'coarse'}
+    assert len(res) == 4 * 3 * 2                                    # encoders x tasks x protocols, one seed
+    cls, seg = res[res.task.ne('hcseg')], res[res.task.eq('hcseg')]
+    for c in ['accuracy', 'macro_f1', 'macro_precision', 'macro_recall']: assert cls[c].between(0, 1).all(), c
+    for c in ['dice', 'iou']: assert seg[c].between(0, 1).all(), c
+    assert (seg.hc_mae_mm >= 0).all() and seg.hc_mae_mm.notna().all()
+    summary = (smoke/'summary.md').read_text()
+    assert 'AWCL > SimCLR > random' in summary and 'Fine > coarse' in summary
+
+
+def test_study_matches_reference(smoke):
+    rows = _rows(pd.read_csv(smoke/'results.csv'))
+    if os.environ.get('AWCL_UPDATE_REFERENCE'):
+        REF.write_text(json.dumps(rows, indent=1) + '\n'); pytest.skip(f'reference rewritten: {REF}')
+    ref = json.loads(REF.read_text())
+    assert [[r[k] for k in KEY] for r in rows] == [[r[k] for k in KEY] for r in ref]
+    for got, want in zip(rows, ref):
+        for m in METRICS:
+            if want[m] is None: assert got[m] is None, (got, m)
+            else: assert abs(got[m] - want[m]) <= TOL, (got[KEY[0]], got['task'], got['protocol'], m, got[m], want[m])
+
+
+def test_parameters_are_live(smoke, tmp_path):
+    "Another seed changes the results: the papermill parameters reach the code."
+    out = tmp_path/'seed1'
+    sub = [('methods', "['random', 'awcl-fine']"), ('tasks', "['planes']"), ('protocols', "['linear']")]
+    run_study('smoke', out, sub + [('seeds', '[1]')])
+    new = pd.read_csv(out/'results.csv')
+    old = pd.read_csv(smoke/'results.csv')
+    old = old[old.name.isin(['random', 'awcl-fine']) & old.task.eq('planes') & old.protocol.eq('linear')]
+    assert list(new.seed) == [1, 1]
+    assert not new.accuracy.reset_index(drop=True).equals(old.accuracy.reset_index(drop=True))

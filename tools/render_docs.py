@@ -1,0 +1,74 @@
+"""Render awcl's documentation offline, without quarto: execute each notebook and write it as HTML to `_docs/`.
+
+Where quarto is installed, `nbdev-docs` builds the full site; this script is the fallback that needs only Python
+packages (nbclient, nbconvert). It follows nbdev's conventions: cells marked `#| hide` are dropped, other `#|`
+directive lines are removed (hidden cells still run), cells marked `#| eval: false` or flagged `slow`/`gpu` are shown but not run. The study
+notebook is rendered from an executed copy when one is given (`--study runs/study/study.ipynb`), else shown unexecuted.
+
+    python tools/render_docs.py            # -> _docs/index.html and one page per notebook
+"""
+import argparse, html, re, sys, time
+from pathlib import Path
+import nbformat
+from nbclient import NotebookClient
+from nbconvert import HTMLExporter
+
+ROOT = Path(__file__).resolve().parent.parent
+SKIP_FLAGS = ('slow', 'gpu')
+_directive = re.compile(r'^\s*#\|\s*(.*)$')
+
+
+def page_name(nb:Path) -> str:
+    "`12_pretrain.ipynb` -> `pretrain.html`, as nbdev names doc pages."
+    return re.sub(r'^\d+[a-zA-Z]?_', '', nb.stem) + '.html'
+
+
+def prepare(nb) -> tuple:
+    "Strip directive lines; return the notebook, the cells not to execute and the cells to hide after execution."
+    no_exec, hide = set(), set()
+    for i, c in enumerate(nb.cells):
+        if c.cell_type != 'code': continue
+        lines = c.source.splitlines()
+        dirs = [m.group(1).strip() for m in map(_directive.match, lines) if m]
+        if 'hide' in dirs or (dirs and len(lines) == len(dirs)): hide.add(i)
+        c.source = '\n'.join(l for l in lines if not _directive.match(l)).strip()
+        if any(d in SKIP_FLAGS or d.replace(' ', '') == 'eval:false' for d in dirs): no_exec.add(i)
+    return nb, no_exec, hide
+
+
+def render(nb_path:Path, out:Path, nav:str, execute:bool=True, timeout:int=900) -> float:
+    t = time.time()
+    nb, no_exec, hide = prepare(nbformat.read(nb_path, as_version=4))
+    if execute:
+        skipped = {i: nb.cells[i] for i in no_exec}
+        for i in no_exec: nb.cells[i] = nbformat.v4.new_markdown_cell('')
+        NotebookClient(nb, timeout=timeout, kernel_name='python3', resources={'metadata': {'path': str(nb_path.parent)}}).execute()
+        for i, c in skipped.items(): nb.cells[i] = c
+    nb.cells = [c for i, c in enumerate(nb.cells) if i not in hide]
+    body, _ = HTMLExporter(template_name='lab').from_notebook_node(nb)
+    body = body.replace('<body', '<body', 1).replace('<main>', f'<main>{nav}', 1) if '<main>' in body else body.replace('<body>', f'<body>{nav}', 1)
+    (out/page_name(nb_path)).write_text(body, encoding='utf-8')
+    return time.time() - t
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument('--out', default=str(ROOT/'_docs'))
+    ap.add_argument('--study', default=None, help='an executed study notebook to render in place of nbs/30_study.ipynb')
+    ap.add_argument('--only', nargs='*', default=None, help='notebook stems to render (default: all)')
+    a = ap.parse_args()
+    out = Path(a.out); out.mkdir(parents=True, exist_ok=True)
+    nbs = sorted((ROOT/'nbs').glob('*.ipynb'), key=lambda p: (p.stem != 'index', p.stem))
+    links = ' | '.join(f'<a href="{page_name(p)}">{html.escape(page_name(p)[:-5])}</a>' for p in nbs)
+    nav = f'<nav style="padding:8px 16px;border-bottom:1px solid #ddd;font-family:sans-serif;font-size:14px"><b>awcl</b> &nbsp; {links}</nav>'
+    for p in nbs:
+        if a.only and p.stem not in a.only: continue
+        if p.stem == '30_study':
+            src = Path(a.study) if a.study else p
+            secs = render(src, out, nav, execute=False); (out/page_name(src)).rename(out/page_name(p)) if src.name != p.name else None
+        else: secs = render(p, out, nav)
+        print(f'{page_name(p):<24} {secs:6.1f} s', flush=True)
+    print(f'docs written to {out}/index.html')
+
+
+if __name__ == '__main__': sys.exit(main())
