@@ -7,19 +7,11 @@ import pytest
 from PIL import Image
 
 from awcl.data import read_frames, summarise, shared_data
-
-
-def _exe() -> str:
-    "The `awcl-data` console script of the running interpreter's environment (else the one on PATH)."
-    exe = Path(sys.executable).parent/'awcl-data'
-    if exe.exists(): return str(exe)
-    found = shutil.which('awcl-data')
-    if found is None: pytest.fail('awcl-data is not installed: run `pip install -e .` in the project root')
-    return found
+from conftest import run_cli, assert_one_line_error as _one_line_error
 
 
 def run(*args, cwd=None):
-    return subprocess.run([_exe(), *map(str, args)], capture_output=True, text=True, timeout=120, cwd=cwd)
+    return run_cli('awcl-data', *args, timeout=120, cwd=cwd)
 
 
 def sample(name):
@@ -30,13 +22,8 @@ def sample(name):
 
 
 def assert_one_line_error(r, *names):
-    "Non-zero exit, stderr one line `awcl-data: error: ...` naming each of `names`, no traceback."
-    assert r.returncode != 0, r
-    assert 'Traceback' not in r.stderr, r.stderr
-    lines = r.stderr.strip().splitlines()
-    assert len(lines) == 1, r.stderr
-    assert lines[0].startswith('awcl-data: error:'), r.stderr
-    for n in names: assert str(n) in lines[0], (n, r.stderr)
+    "One-line `awcl-data: error:` naming each of `names`, nothing on stdout."
+    _one_line_error(r, 'awcl-data', *names)
     assert r.stdout == ''
 
 
