@@ -27,6 +27,7 @@ def prepare(nb) -> tuple:
     "Strip directive lines; return the notebook, the cells not to execute and the cells to hide after execution."
     no_exec, hide = set(), set()
     for i, c in enumerate(nb.cells):
+        if c.cell_type == 'raw' and c.source.startswith('---'): hide.add(i)   # nbdev frontmatter
         if c.cell_type != 'code': continue
         lines = c.source.splitlines()
         dirs = [m.group(1).strip() for m in map(_directive.match, lines) if m]
