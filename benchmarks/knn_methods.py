@@ -34,7 +34,7 @@ def main():
     df = default_phantoms()
     test = df[df.split.eq('test')].reset_index(drop=True)
     train, _ = split_frames(df)
-    rows = []
+    rows, frames = [], {}   # frames per size: loaded once, shared by every method and seed
     for seed in a.seeds:
         for name in a.methods:
             cfg = preset_config(a.preset, seed=seed, epochs=a.epochs, bs=a.bs, lr=a.lr, temperature=a.temperature, **(SPECS[name] or {}))
@@ -43,7 +43,8 @@ def main():
             else:
                 m = pretrain(df, cfg, Path(a.out)/f'{name}-s{seed}')
                 enc, ips = load_encoder(Path(a.out)/f'{name}-s{seed}'/'encoder.pth', cfg.arch), m['images_per_s']
-            trf, _ = load_frames(train, cfg.size); tef, _ = load_frames(test, cfg.size)
+            if cfg.size not in frames: frames[cfg.size] = (load_frames(train, cfg.size)[0], load_frames(test, cfg.size)[0])
+            trf, tef = frames[cfg.size]
             ftr, fte = extract_features(enc, trf), extract_features(enc, tef, bn_frames=trf)
             r = dict(method=name, seed=seed, images_per_s=ips, seconds=time.time() - t0)
             for task, col, sel in [('fine', 'fine', None), ('coarse', 'coarse', None), ('head', 'fine', 'head')]:
