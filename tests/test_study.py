@@ -1,4 +1,4 @@
-"""Papermill regression tests: the study notebook (and the pretraining notebook's run section) executed with `smoke`
+"""Papermill regression tests of the study notebook (`30_study`), executed with `smoke`
 parameters into a temporary folder, asserting on what they wrote and on a stored reference.
 
 Tolerance: the smoke run is deterministic on CPU (every random choice flows from the seed), so metrics must match

@@ -1,0 +1,175 @@
+"""Papermill regression tests for the method and downstream notebooks: `12_pretrain`, `20_classification` and
+`21_segmentation` run through papermill with their `parameters` cell overridden (`out`: a temporary folder, `seed`),
+and the tests assert on what the notebooks wrote there.
+
+The notebooks run exactly the cells `nbdev-test` runs: code cells flagged with one of `tst_flags` (`slow`, `gpu`) or
+`#| eval: false` are dropped before papermill sees the notebook (papermill itself knows nothing of nbdev's flags, and
+the slow cells train for minutes). Their examples are the notebooks' smoke runs: tiny phantom sets, 32-64 px, one
+or two epochs.
+
+Tolerance: the runs are deterministic on CPU (every random choice flows from `seed`), so numbers must match
+`tests/reference/notebook_*.json` to within 1e-3 absolute (slack for a different float summation order on another
+CPU); strings, integers and the shape of the output must match exactly. A change that alters results must update the
+references deliberately:
+
+    AWCL_UPDATE_REFERENCE=1 python -m pytest tests/test_notebooks.py
+"""
+import json, math, os
+from pathlib import Path
+import nbformat, papermill as pm, pytest
+from nbdev.config import get_config
+from nbdev.test import nb_test_cells
+
+NBS = Path(__file__).parents[1]/'nbs'
+REF = Path(__file__).parent/'reference'
+TOL = 1e-3
+
+
+def nbdev_cells(src:Path, dest:Path) -> Path:
+    "Write to `dest` the notebook `src` with only the code cells `nbdev-test` would run (markdown kept)."
+    keep = {c.id for c in nb_test_cells(src, skip_flags=get_config().tst_flags)}
+    nb = nbformat.read(src, as_version=4)
+    nb.cells = [c for c in nb.cells if c.cell_type != 'code' or c.id in keep]
+    assert any('parameters' in c.metadata.get('tags', []) for c in nb.cells), f'{src.name}: no papermill parameters cell'
+    nbformat.write(nb, dest)
+    return dest
+
+
+def run_notebook(name:str, tmp:Path, **params) -> Path:
+    "Papermill `nbs/name.ipynb` (the cells nbdev-test runs) with `params` and `out=tmp/'out'`; returns that folder."
+    tmp.mkdir(parents=True, exist_ok=True)
+    out = tmp/'out'
+    src = nbdev_cells(NBS/f'{name}.ipynb', tmp/f'{name}.ipynb')
+    pm.execute_notebook(src, tmp/f'{name}.executed.ipynb', parameters=dict(out=str(out), **params), cwd=str(NBS),
+                        kernel_name='python3', language='python', progress_bar=False)
+    return out
+
+
+def finite(x) -> bool:
+    "Every number in the JSON value `x` is finite."
+    if isinstance(x, dict): return all(finite(v) for v in x.values())
+    if isinstance(x, list): return all(finite(v) for v in x)
+    return not (isinstance(x, float) and not math.isfinite(x))
+
+
+def close(got, want, path='') -> list:
+    "Differences between JSON values `got` and `want`: floats within `TOL`, everything else exactly."
+    if isinstance(want, dict):
+        if not isinstance(got, dict) or sorted(got) != sorted(want): return [f'{path}: keys {got!r} != {want!r}']
+        return [d for k in want for d in close(got[k], want[k], f'{path}.{k}')]
+    if isinstance(want, list):
+        if not isinstance(got, list) or len(got) != len(want): return [f'{path}: {got!r} != {want!r}']
+        return [d for i, (g, w) in enumerate(zip(got, want)) for d in close(g, w, f'{path}[{i}]')]
+    if isinstance(want, float) and isinstance(got, (int, float)) and not isinstance(got, bool):
+        return [] if abs(got - want) <= TOL else [f'{path}: {got} != {want} (tolerance {TOL})']
+    return [] if got == want else [f'{path}: {got!r} != {want!r}']
+
+
+def test_close_compares():
+    "The comparison itself: tolerance on floats only, exact structure."
+    assert close({'a': [1.0, 'x']}, {'a': [1.0005, 'x']}) == []
+    assert close({'a': [1.01, 'x']}, {'a': [1.0, 'x']}) != []
+    assert close({'a': [1.0]}, {'a': [1.0, 2.0]}) != [] and close({'a': 1}, {'b': 1}) != []
+    assert close({'n': 3}, {'n': 4}) != [] and close('linear', 'finetune') != []
+    assert not finite({'a': [1.0, float('nan')]}) and finite({'a': [1, 2.5, None]})
+
+
+def check_reference(name:str, got:dict):
+    "Compare `got` with `tests/reference/notebook_{name}.json`, or rewrite it when `AWCL_UPDATE_REFERENCE` is set."
+    ref = REF/f'notebook_{name}.json'
+    if os.environ.get('AWCL_UPDATE_REFERENCE'):
+        ref.write_text(json.dumps(got, indent=1) + '\n'); pytest.skip(f'reference rewritten: {ref}')
+    diffs = close(got, json.loads(ref.read_text()))
+    assert not diffs, f'{name} differs from {ref.name}:\n' + '\n'.join(diffs[:20])
+
+
+# ---- 12_pretrain: an AWCL run (one epoch, 8 scans x 12 phantom frames, 64 px) ----
+RUN_KEYS = ['loss', 'valid_loss', 'z_std', 'epochs']   # not wall_seconds, images_per_s, device
+
+
+def pretrain_result(out:Path) -> dict:
+    m = json.loads((out/'run'/'metrics.json').read_text())
+    missing = [k for k in RUN_KEYS if k not in m]
+    assert not missing, f'metrics.json lacks {missing}'
+    return {k: m[k] for k in RUN_KEYS}
+
+
+@pytest.fixture(scope='module')
+def pretrain_nb(tmp_path_factory):
+    return run_notebook('12_pretrain', tmp_path_factory.mktemp('nb12'), seed=0)
+
+
+def test_pretrain_notebook(pretrain_nb):
+    run = pretrain_nb/'run'
+    for f in ['encoder.pth', 'checkpoint.pth', 'config.json', 'metrics.json']: assert (run/f).is_file(), f
+    got = pretrain_result(pretrain_nb)
+    assert finite(got) and len(got['loss']) == 1 and got['loss'][0] > 0 and got['z_std'][-1] > 0, got
+    assert json.loads((run/'config.json').read_text())['seed'] == 0
+    check_reference('12_pretrain', got)
+
+
+def test_pretrain_notebook_seed_is_live(pretrain_nb, tmp_path):
+    out = run_notebook('12_pretrain', tmp_path, seed=1)
+    assert json.loads((out/'run'/'config.json').read_text())['seed'] == 1
+    assert pretrain_result(out)['loss'] != pretrain_result(pretrain_nb)['loss']
+    assert (out/'run'/'encoder.pth').read_bytes() != (pretrain_nb/'run'/'encoder.pth').read_bytes()
+
+
+# ---- 20_classification: planes/linear and brain/finetune on 10 phantom scans at 32 px ----
+CLS_METRICS = ['accuracy', 'macro_f1', 'macro_precision', 'macro_recall']
+
+
+def classification_result(out:Path) -> dict:
+    ex = json.loads((out/'examples.json').read_text())
+    keep = ['task', 'protocol', 'encoder', 'seed', 'classes', 'n_train', 'n_valid', 'n_test', 'confusion',
+            'valid_accuracy', *CLS_METRICS]
+    res = {p: {k: ex[p][k] for k in keep} for p in ['linear', 'finetune']}
+    res['finetune']['train_loss'] = ex['finetune']['train_loss']
+    return res
+
+
+@pytest.fixture(scope='module')
+def classification_nb(tmp_path_factory):
+    return run_notebook('20_classification', tmp_path_factory.mktemp('nb20'), seed=0)
+
+
+def test_classification_notebook(classification_nb):
+    assert (classification_nb/'lin'/'confusion.png').stat().st_size > 1000
+    got = classification_result(classification_nb)
+    assert finite(got)
+    for p, m in got.items():
+        assert m['protocol'] == p and m['seed'] == 0
+        for k in CLS_METRICS: assert 0 <= m[k] <= 1, (p, k, m[k])
+        assert sum(map(sum, m['confusion'])) == m['n_test'] > 0
+    assert (got['linear']['task'], got['finetune']['task']) == ('planes', 'brain')
+    check_reference('20_classification', got)
+
+
+def test_classification_notebook_seed_is_live(classification_nb, tmp_path):
+    new = classification_result(run_notebook('20_classification', tmp_path, seed=1))
+    old = classification_result(classification_nb)
+    assert new['finetune']['seed'] == 1 and new['finetune']['train_loss'] != old['finetune']['train_loss']
+
+
+# ---- 21_segmentation: a DynamicUnet on phantom heads (32 px, six epochs of two steps) ----
+def segmentation_result(out:Path) -> dict:
+    return json.loads((out/'examples.json').read_text())
+
+
+@pytest.fixture(scope='module')
+def segmentation_nb(tmp_path_factory):
+    return run_notebook('21_segmentation', tmp_path_factory.mktemp('nb21'), seed=0)
+
+
+def test_segmentation_notebook(segmentation_nb):
+    assert (segmentation_nb/'run'/'segmentations.png').stat().st_size > 1000
+    got = segmentation_result(segmentation_nb)
+    assert finite(got) and None not in got.values(), got
+    assert (got['task'], got['protocol'], got['seed'], got['epochs']) == ('hcseg', 'linear', 0, 6)
+    assert 0 <= got['iou'] <= got['dice'] <= 1 and 0 <= got['hc_failed'] <= got['n_test'] and got['hc_mae_mm'] >= 0
+    check_reference('21_segmentation', got)
+
+
+def test_segmentation_notebook_seed_is_live(segmentation_nb, tmp_path):
+    new = segmentation_result(run_notebook('21_segmentation', tmp_path, seed=1))
+    assert new['seed'] == 1 and new['dice'] != segmentation_result(segmentation_nb)['dice']
