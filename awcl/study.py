@@ -11,9 +11,10 @@ import numpy as np, pandas as pd
 from scipy.stats import spearmanr
 from .core import AwclError, cli_errors, rng
 from fastcore.script import call_parse
+from fastcore.xtras import modified_env
 
 # %% auto #0
-__all__ = ['BASELINES', 'RESULT_COLUMNS', 'STUDY_PRESETS', 'method_specs', 'results_frame', 'subsample_scans',
+__all__ = ['BASELINES', 'RESULT_COLUMNS', 'STUDY_PRESETS', 'INLINE_BACKEND', 'method_specs', 'results_frame', 'subsample_scans',
            'summarise_hypotheses', 'study_notebook', 'study_parameters', 'run_study', 'awcl_study']
 
 # %% ../nbs/31_run_study.ipynb #5cdb1e8a
@@ -156,6 +157,8 @@ def study_parameters(preset:str='cpu', out:str|Path='runs/study', overrides:list
     for name, value in overrides or []: params[name] = _literal(value)
     return params
 
+INLINE_BACKEND = 'module://matplotlib_inline.backend_inline'   # matplotlib's backend in a Jupyter kernel
+
 def run_study(preset:str='cpu', # smoke, cpu or paper
               out:str|Path='runs/study', # folder for results.csv, figures and the executed notebook
               overrides:list|None=None, # (NAME, VALUE) pairs overriding notebook parameters
@@ -171,8 +174,11 @@ def run_study(preset:str='cpu', # smoke, cpu or paper
     out = Path(out); out.mkdir(parents=True, exist_ok=True)
     params['out'] = str(out.resolve())
     dest = out/'study.ipynb'
-    pm.execute_notebook(str(nb), str(dest), parameters=params, kernel_name='python3', progress_bar=progress,
-                        cwd=str(out.resolve()))
+    # The kernel inherits this process's environment: a caller's MPLBACKEND=Agg (usual in scripts and CI) would keep
+    # every figure out of the executed notebook, so the kernel gets the inline backend whatever the caller set.
+    with modified_env(MPLBACKEND=INLINE_BACKEND):
+        pm.execute_notebook(str(nb), str(dest), parameters=params, kernel_name='python3', progress_bar=progress,
+                            cwd=str(out.resolve()))
     return dest
 
 def _notebook_parameters(nb:Path) -> list:

@@ -9,7 +9,7 @@ another CPU). A change that alters results must update the reference deliberatel
 """
 import json, math, os
 from pathlib import Path
-import pandas as pd, pytest
+import nbformat, pandas as pd, pytest
 from awcl.study import run_study, RESULT_COLUMNS
 
 REF = Path(__file__).parent/'reference'/'study_smoke.json'
@@ -51,6 +51,9 @@ def test_study_writes_everything(smoke):
     for c in ['accuracy', 'macro_f1', 'macro_precision', 'macro_recall']: assert cls[c].between(0, 1).all(), c
     for c in ['dice', 'iou']: assert seg[c].between(0, 1).all(), c
     assert (seg.hc_mae_mm >= 0).all() and seg.hc_mae_mm.notna().all()
+    nb = nbformat.read(smoke/'study.ipynb', as_version=4)   # figures inline although tests/run.sh sets MPLBACKEND=Agg
+    images = [o for c in nb.cells if c.cell_type == 'code' for o in c.outputs if 'image/png' in o.get('data', {})]
+    assert len(images) >= 2, f'{len(images)} figures in the executed study notebook'
     summary = (smoke/'summary.md').read_text()
     assert 'AWCL > SimCLR > random' in summary and 'Fine > coarse' in summary
 

@@ -7,7 +7,7 @@ notebook is rendered from an executed copy when one is given (`--study runs/stud
 
     python tools/render_docs.py            # -> _docs/index.html and one page per notebook
 """
-import argparse, html, re, sys, time
+import argparse, html, os, re, sys, time
 from pathlib import Path
 import nbformat
 from nbclient import NotebookClient
@@ -37,7 +37,13 @@ def prepare(nb) -> tuple:
     return nb, no_exec, hide
 
 
-def render(nb_path:Path, out:Path, nav:str, execute:bool=True, timeout:int=900) -> float:
+def figures(nb) -> int:
+    "How many image outputs the notebook `nb` holds."
+    return sum(any(k.startswith('image/') for k in o.get('data', {})) for c in nb.cells if c.cell_type == 'code' for o in c.get('outputs', []))
+
+
+def render(nb_path:Path, out:Path, nav:str, execute:bool=True, timeout:int=900) -> tuple:
+    "Write `nb_path` (executed unless `execute` is false) as an HTML page in `out`; return (seconds, figures)."
     t = time.time()
     nb, no_exec, hide = prepare(nbformat.read(nb_path, as_version=4))
     if execute:
@@ -49,7 +55,7 @@ def render(nb_path:Path, out:Path, nav:str, execute:bool=True, timeout:int=900) 
     body, _ = HTMLExporter(template_name='lab').from_notebook_node(nb)
     body = body.replace('<body', '<body', 1).replace('<main>', f'<main>{nav}', 1) if '<main>' in body else body.replace('<body>', f'<body>{nav}', 1)
     (out/page_name(nb_path)).write_text(body, encoding='utf-8')
-    return time.time() - t
+    return time.time() - t, figures(nb)
 
 
 def main():
@@ -58,6 +64,8 @@ def main():
     ap.add_argument('--study', default=None, help='an executed study notebook to render in place of nbs/30_study.ipynb')
     ap.add_argument('--only', nargs='*', default=None, help='notebook stems to render (default: all)')
     a = ap.parse_args()
+    # Kernels inherit this environment: a caller's MPLBACKEND=Agg would leave every page without its figures.
+    os.environ['MPLBACKEND'] = 'module://matplotlib_inline.backend_inline'
     out = Path(a.out); out.mkdir(parents=True, exist_ok=True)
     nbs = sorted((ROOT/'nbs').glob('*.ipynb'), key=lambda p: (p.stem != 'index', p.stem))
     links = ' | '.join(f'<a href="{page_name(p)}">{html.escape(page_name(p)[:-5])}</a>' for p in nbs)
@@ -66,9 +74,10 @@ def main():
         if a.only and p.stem not in a.only: continue
         if p.stem == '30_study':
             src = Path(a.study) if a.study else p
-            secs = render(src, out, nav, execute=False); (out/page_name(src)).rename(out/page_name(p)) if src.name != p.name else None
-        else: secs = render(p, out, nav)
-        print(f'{page_name(p):<24} {secs:6.1f} s', flush=True)
+            secs, figs = render(src, out, nav, execute=False)
+            if src.name != p.name: (out/page_name(src)).rename(out/page_name(p))
+        else: secs, figs = render(p, out, nav)
+        print(f'{page_name(p):<24} {secs:6.1f} s  {figs:3d} figures', flush=True)
     print(f'docs written to {out}/index.html')
 
 
