@@ -1,5 +1,13 @@
-"Shared helpers for the command-line tests: run an installed awcl command, check a one-line error."
-import shutil, subprocess, sys
+"""Shared test helpers: run an installed awcl command, check a one-line error, and compare results with a stored
+reference (`tests/reference/*.json`).
+
+References: runs are deterministic on CPU (every random choice flows from the seed), so numbers must match to within
+`TOL` = 1e-3 absolute (slack for a different float summation order on another CPU); strings, integers and the shape of
+the output must match exactly. A change that alters results must update the references deliberately:
+
+    AWCL_UPDATE_REFERENCE=1 python -m pytest tests/
+"""
+import json, math, os, shutil, subprocess, sys
 from pathlib import Path
 import pytest
 
@@ -26,3 +34,36 @@ def assert_one_line_error(r:subprocess.CompletedProcess, prog:str, *names):
     assert len(lines) == 1, r.stderr
     assert lines[0].startswith(f'{prog}: error:'), r.stderr
     for n in names: assert str(n) in lines[0], (n, r.stderr)
+
+
+REF = Path(__file__).parent/'reference'
+TOL = 1e-3
+
+
+def finite(x) -> bool:
+    "Every number in the JSON value `x` is finite."
+    if isinstance(x, dict): return all(finite(v) for v in x.values())
+    if isinstance(x, list): return all(finite(v) for v in x)
+    return not (isinstance(x, float) and not math.isfinite(x))
+
+
+def close(got, want, path='') -> list:
+    "Differences between JSON values `got` and `want`: floats within `TOL`, everything else exactly."
+    if isinstance(want, dict):
+        if not isinstance(got, dict) or sorted(got) != sorted(want): return [f'{path}: keys {got!r} != {want!r}']
+        return [d for k in want for d in close(got[k], want[k], f'{path}.{k}')]
+    if isinstance(want, list):
+        if not isinstance(got, list) or len(got) != len(want): return [f'{path}: {got!r} != {want!r}']
+        return [d for i, (g, w) in enumerate(zip(got, want)) for d in close(g, w, f'{path}[{i}]')]
+    if isinstance(want, float) and isinstance(got, (int, float)) and not isinstance(got, bool):
+        return [] if abs(got - want) <= TOL else [f'{path}: {got} != {want} (tolerance {TOL})']
+    return [] if got == want else [f'{path}: {got!r} != {want!r}']
+
+
+def check_reference(name:str, got):
+    "Compare the JSON value `got` with `tests/reference/{name}.json`, or rewrite that file when `AWCL_UPDATE_REFERENCE` is set."
+    ref = REF/f'{name}.json'
+    if os.environ.get('AWCL_UPDATE_REFERENCE'):
+        ref.write_text(json.dumps(got, indent=1) + '\n'); pytest.skip(f'reference rewritten: {ref}')
+    diffs = close(got, json.loads(ref.read_text()))
+    assert not diffs, f'{name} differs from {ref.name}:\n' + '\n'.join(diffs[:20])

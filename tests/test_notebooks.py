@@ -7,27 +7,24 @@ The notebooks run exactly the cells `nbdev-test` runs: code cells flagged with o
 the slow cells train for minutes). Their examples are the notebooks' smoke runs: tiny phantom sets, 32-64 px, one
 or two epochs.
 
-Tolerance: the runs are deterministic on CPU (every random choice flows from `seed`), so numbers must match
-`tests/reference/notebook_*.json` to within 1e-3 absolute (slack for a different float summation order on another
-CPU); strings, integers and the shape of the output must match exactly. A change that alters results must update the
-references deliberately:
+The numbers must match `tests/reference/notebook_*.json` (see `conftest.py` for the tolerance and how to update a
+reference deliberately):
 
     AWCL_UPDATE_REFERENCE=1 python -m pytest tests/test_notebooks.py
 """
-import json, math, os
+import json
 from pathlib import Path
 import nbformat, papermill as pm, pytest
 from nbdev.config import get_config
 from nbdev.test import nb_test_cells
+from conftest import check_reference, close, finite
 
 NBS = Path(__file__).parents[1]/'nbs'
-REF = Path(__file__).parent/'reference'
-TOL = 1e-3
 
 
 def nbdev_cells(src:Path, dest:Path) -> Path:
     "Write to `dest` the notebook `src` with only the code cells `nbdev-test` would run (markdown kept)."
-    keep = {c.id for c in nb_test_cells(src, skip_flags=get_config().tst_flags)}
+    keep = {c.id for c in nb_test_cells(src, skip_flags=get_config(path=NBS.parent).tst_flags)}
     nb = nbformat.read(src, as_version=4)
     nb.cells = [c for c in nb.cells if c.cell_type != 'code' or c.id in keep]
     assert any('parameters' in c.metadata.get('tags', []) for c in nb.cells), f'{src.name}: no papermill parameters cell'
@@ -45,26 +42,6 @@ def run_notebook(name:str, tmp:Path, **params) -> Path:
     return out
 
 
-def finite(x) -> bool:
-    "Every number in the JSON value `x` is finite."
-    if isinstance(x, dict): return all(finite(v) for v in x.values())
-    if isinstance(x, list): return all(finite(v) for v in x)
-    return not (isinstance(x, float) and not math.isfinite(x))
-
-
-def close(got, want, path='') -> list:
-    "Differences between JSON values `got` and `want`: floats within `TOL`, everything else exactly."
-    if isinstance(want, dict):
-        if not isinstance(got, dict) or sorted(got) != sorted(want): return [f'{path}: keys {got!r} != {want!r}']
-        return [d for k in want for d in close(got[k], want[k], f'{path}.{k}')]
-    if isinstance(want, list):
-        if not isinstance(got, list) or len(got) != len(want): return [f'{path}: {got!r} != {want!r}']
-        return [d for i, (g, w) in enumerate(zip(got, want)) for d in close(g, w, f'{path}[{i}]')]
-    if isinstance(want, float) and isinstance(got, (int, float)) and not isinstance(got, bool):
-        return [] if abs(got - want) <= TOL else [f'{path}: {got} != {want} (tolerance {TOL})']
-    return [] if got == want else [f'{path}: {got!r} != {want!r}']
-
-
 def test_close_compares():
     "The comparison itself: tolerance on floats only, exact structure."
     assert close({'a': [1.0, 'x']}, {'a': [1.0005, 'x']}) == []
@@ -74,13 +51,14 @@ def test_close_compares():
     assert not finite({'a': [1.0, float('nan')]}) and finite({'a': [1, 2.5, None]})
 
 
-def check_reference(name:str, got:dict):
-    "Compare `got` with `tests/reference/notebook_{name}.json`, or rewrite it when `AWCL_UPDATE_REFERENCE` is set."
-    ref = REF/f'notebook_{name}.json'
-    if os.environ.get('AWCL_UPDATE_REFERENCE'):
-        ref.write_text(json.dumps(got, indent=1) + '\n'); pytest.skip(f'reference rewritten: {ref}')
-    diffs = close(got, json.loads(ref.read_text()))
-    assert not diffs, f'{name} differs from {ref.name}:\n' + '\n'.join(diffs[:20])
+@pytest.fixture(scope='module')
+def seed0(tmp_path_factory):
+    "`seed0(name)`: the output folder of notebook `name` run with seed 0, run once per test module on first use."
+    runs = {}
+    def get(name:str) -> Path:
+        if name not in runs: runs[name] = run_notebook(name, tmp_path_factory.mktemp(name), seed=0)
+        return runs[name]
+    return get
 
 
 # ---- 12_pretrain: an AWCL run (one epoch, 8 scans x 12 phantom frames, 64 px) ----
@@ -94,21 +72,18 @@ def pretrain_result(out:Path) -> dict:
     return {k: m[k] for k in RUN_KEYS}
 
 
-@pytest.fixture(scope='module')
-def pretrain_nb(tmp_path_factory):
-    return run_notebook('12_pretrain', tmp_path_factory.mktemp('nb12'), seed=0)
-
-
-def test_pretrain_notebook(pretrain_nb):
+def test_pretrain_notebook(seed0):
+    pretrain_nb = seed0('12_pretrain')
     run = pretrain_nb/'run'
     for f in ['encoder.pth', 'checkpoint.pth', 'config.json', 'metrics.json']: assert (run/f).is_file(), f
     got = pretrain_result(pretrain_nb)
     assert finite(got) and len(got['loss']) == 1 and got['loss'][0] > 0 and got['z_std'][-1] > 0, got
     assert json.loads((run/'config.json').read_text())['seed'] == 0
-    check_reference('12_pretrain', got)
+    check_reference('notebook_12_pretrain', got)
 
 
-def test_pretrain_notebook_seed_is_live(pretrain_nb, tmp_path):
+def test_pretrain_notebook_seed_is_live(seed0, tmp_path):
+    pretrain_nb = seed0('12_pretrain')
     out = run_notebook('12_pretrain', tmp_path, seed=1)
     assert json.loads((out/'run'/'config.json').read_text())['seed'] == 1
     assert pretrain_result(out)['loss'] != pretrain_result(pretrain_nb)['loss']
@@ -128,12 +103,8 @@ def classification_result(out:Path) -> dict:
     return res
 
 
-@pytest.fixture(scope='module')
-def classification_nb(tmp_path_factory):
-    return run_notebook('20_classification', tmp_path_factory.mktemp('nb20'), seed=0)
-
-
-def test_classification_notebook(classification_nb):
+def test_classification_notebook(seed0):
+    classification_nb = seed0('20_classification')
     assert (classification_nb/'lin'/'confusion.png').stat().st_size > 1000
     got = classification_result(classification_nb)
     assert finite(got)
@@ -142,10 +113,11 @@ def test_classification_notebook(classification_nb):
         for k in CLS_METRICS: assert 0 <= m[k] <= 1, (p, k, m[k])
         assert sum(map(sum, m['confusion'])) == m['n_test'] > 0
     assert (got['linear']['task'], got['finetune']['task']) == ('planes', 'brain')
-    check_reference('20_classification', got)
+    check_reference('notebook_20_classification', got)
 
 
-def test_classification_notebook_seed_is_live(classification_nb, tmp_path):
+def test_classification_notebook_seed_is_live(seed0, tmp_path):
+    classification_nb = seed0('20_classification')
     new = classification_result(run_notebook('20_classification', tmp_path, seed=1))
     old = classification_result(classification_nb)
     assert new['finetune']['seed'] == 1 and new['finetune']['train_loss'] != old['finetune']['train_loss']
@@ -156,20 +128,17 @@ def segmentation_result(out:Path) -> dict:
     return json.loads((out/'examples.json').read_text())
 
 
-@pytest.fixture(scope='module')
-def segmentation_nb(tmp_path_factory):
-    return run_notebook('21_segmentation', tmp_path_factory.mktemp('nb21'), seed=0)
-
-
-def test_segmentation_notebook(segmentation_nb):
+def test_segmentation_notebook(seed0):
+    segmentation_nb = seed0('21_segmentation')
     assert (segmentation_nb/'run'/'segmentations.png').stat().st_size > 1000
     got = segmentation_result(segmentation_nb)
     assert finite(got) and None not in got.values(), got
     assert (got['task'], got['protocol'], got['seed'], got['epochs']) == ('hcseg', 'linear', 0, 6)
     assert 0 <= got['iou'] <= got['dice'] <= 1 and 0 <= got['hc_failed'] <= got['n_test'] and got['hc_mae_mm'] >= 0
-    check_reference('21_segmentation', got)
+    check_reference('notebook_21_segmentation', got)
 
 
-def test_segmentation_notebook_seed_is_live(segmentation_nb, tmp_path):
+def test_segmentation_notebook_seed_is_live(seed0, tmp_path):
+    segmentation_nb = seed0('21_segmentation')
     new = segmentation_result(run_notebook('21_segmentation', tmp_path, seed=1))
     assert new['seed'] == 1 and new['dice'] != segmentation_result(segmentation_nb)['dice']

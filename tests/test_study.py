@@ -1,19 +1,17 @@
 """Papermill regression tests of the study notebook (`30_study`), executed with `smoke`
 parameters into a temporary folder, asserting on what they wrote and on a stored reference.
 
-Tolerance: the smoke run is deterministic on CPU (every random choice flows from the seed), so metrics must match
-`tests/reference/study_smoke.json` to within 1e-3 absolute (the slack allows a different float summation order on
-another CPU). A change that alters results must update the reference deliberately:
+The results must match `tests/reference/study_smoke.json` (see `conftest.py` for the tolerance and how to update a
+reference deliberately):
 
     AWCL_UPDATE_REFERENCE=1 python -m pytest tests/test_study.py
 """
-import json, math, os
+import math, os
 from pathlib import Path
 import nbformat, pandas as pd, pytest
 from awcl.study import run_study, RESULT_COLUMNS
+from conftest import check_reference
 
-REF = Path(__file__).parent/'reference'/'study_smoke.json'
-TOL = 1e-3
 METRICS = ['accuracy', 'macro_f1', 'macro_precision', 'macro_recall', 'dice', 'iou', 'hc_mae_mm']
 KEY = ['name', 'task', 'protocol', 'seed']
 
@@ -59,15 +57,7 @@ def test_study_writes_everything(smoke):
 
 
 def test_study_matches_reference(smoke):
-    rows = _rows(pd.read_csv(smoke/'results.csv'))
-    if os.environ.get('AWCL_UPDATE_REFERENCE'):
-        REF.write_text(json.dumps(rows, indent=1) + '\n'); pytest.skip(f'reference rewritten: {REF}')
-    ref = json.loads(REF.read_text())
-    assert [[r[k] for k in KEY] for r in rows] == [[r[k] for k in KEY] for r in ref]
-    for got, want in zip(rows, ref):
-        for m in METRICS:
-            if want[m] is None: assert got[m] is None, (got, m)
-            else: assert abs(got[m] - want[m]) <= TOL, (got[KEY[0]], got['task'], got['protocol'], m, got[m], want[m])
+    check_reference('study_smoke', _rows(pd.read_csv(smoke/'results.csv')))
 
 
 def test_parameters_are_live(smoke, tmp_path):

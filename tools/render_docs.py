@@ -2,8 +2,9 @@
 
 Where quarto is installed, `nbdev-docs` builds the full site; this script is the fallback that needs only Python
 packages (nbclient, nbconvert). It follows nbdev's conventions: cells marked `#| hide` are dropped, other `#|`
-directive lines are removed (hidden cells still run), cells marked `#| eval: false` or flagged `slow`/`gpu` are shown but not run. The study
-notebook is rendered from an executed copy when one is given (`--study runs/study/study.ipynb`), else shown unexecuted.
+directive lines are removed (hidden cells still run), and the cells that `nbdev-test` skips (`#| eval: false`, flagged
+`slow`/`gpu`) are shown but not run. The study notebook is rendered from an executed copy when one is given
+(`--study runs/study/study.ipynb`), else shown unexecuted.
 
     python tools/render_docs.py            # -> _docs/index.html and one page per notebook
 """
@@ -12,9 +13,11 @@ from pathlib import Path
 import nbformat
 from nbclient import NotebookClient
 from nbconvert import HTMLExporter
+from nbdev.config import get_config
+from nbdev.test import nb_test_cells
+from awcl.study import INLINE_BACKEND
 
 ROOT = Path(__file__).resolve().parent.parent
-SKIP_FLAGS = ('slow', 'gpu')
 _directive = re.compile(r'^\s*#\|\s*(.*)$')
 
 
@@ -23,9 +26,14 @@ def page_name(nb:Path) -> str:
     return re.sub(r'^\d+[a-zA-Z]?_', '', nb.stem) + '.html'
 
 
-def prepare(nb) -> tuple:
-    "Strip directive lines; return the notebook, the cells not to execute and the cells to hide after execution."
-    no_exec, hide = set(), set()
+def prepare(nb_path:Path) -> tuple:
+    """Read `nb_path` and strip its directive lines; return the notebook, the cells not to execute (those `nbdev-test`
+    skips: flagged with a `tst_flags` name or `eval: false`, decided by nbdev itself) and the cells to hide after
+    execution."""
+    runs = {c.id for c in nb_test_cells(nb_path, skip_flags=get_config(path=ROOT).tst_flags)}
+    nb = nbformat.read(nb_path, as_version=4)
+    no_exec = {i for i, c in enumerate(nb.cells) if c.cell_type == 'code' and c.id not in runs}
+    hide = set()
     for i, c in enumerate(nb.cells):
         if c.cell_type == 'raw' and c.source.startswith('---'): hide.add(i)   # nbdev frontmatter
         if c.cell_type != 'code': continue
@@ -33,7 +41,6 @@ def prepare(nb) -> tuple:
         dirs = [m.group(1).strip() for m in map(_directive.match, lines) if m]
         if 'hide' in dirs or (dirs and len(lines) == len(dirs)): hide.add(i)
         c.source = '\n'.join(l for l in lines if not _directive.match(l)).strip()
-        if any(d in SKIP_FLAGS or d.replace(' ', '') == 'eval:false' for d in dirs): no_exec.add(i)
     return nb, no_exec, hide
 
 
@@ -45,7 +52,7 @@ def figures(nb) -> int:
 def render(nb_path:Path, out:Path, nav:str, execute:bool=True, timeout:int=900) -> tuple:
     "Write `nb_path` (executed unless `execute` is false) as an HTML page in `out`; return (seconds, figures)."
     t = time.time()
-    nb, no_exec, hide = prepare(nbformat.read(nb_path, as_version=4))
+    nb, no_exec, hide = prepare(nb_path)
     if execute:
         skipped = {i: nb.cells[i] for i in no_exec}
         for i in no_exec: nb.cells[i] = nbformat.v4.new_markdown_cell('')
@@ -65,7 +72,7 @@ def main():
     ap.add_argument('--only', nargs='*', default=None, help='notebook stems to render (default: all)')
     a = ap.parse_args()
     # Kernels inherit this environment: a caller's MPLBACKEND=Agg would leave every page without its figures.
-    os.environ['MPLBACKEND'] = 'module://matplotlib_inline.backend_inline'
+    os.environ['MPLBACKEND'] = INLINE_BACKEND
     out = Path(a.out); out.mkdir(parents=True, exist_ok=True)
     nbs = sorted((ROOT/'nbs').glob('*.ipynb'), key=lambda p: (p.stem != 'index', p.stem))
     links = ' | '.join(f'<a href="{page_name(p)}">{html.escape(page_name(p)[:-5])}</a>' for p in nbs)
