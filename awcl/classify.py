@@ -5,17 +5,22 @@ frozen features or by fine-tuning the whole network."""
 
 # %% ../nbs/20_classification.ipynb #fad1323c
 from __future__ import annotations
-import warnings
+import math, warnings
 from pathlib import Path
+from types import SimpleNamespace
 import numpy as np, pandas as pd, torch, torch.nn as nn
+from torch.optim.swa_utils import update_bn
 from fastai.learner import Learner
 from fastai.callback.core import Callback
 from fastai.callback.schedule import *  # noqa: F401 (adds fit_one_cycle)
 from fastai.data.core import DataLoaders
+from fastai.metrics import accuracy
 from fastai.optimizer import Adam
+from fastai.torch_core import params
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.linear_model import LogisticRegression
+from sklearn.neighbors import KNeighborsClassifier
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import accuracy_score, f1_score, precision_score, recall_score, confusion_matrix
 from .core import AwclError, SPLITS, rng, torch_rng
@@ -23,17 +28,19 @@ from .data import split_by_scan, check_scan_disjoint
 from .images import load_frames
 from .models import create_encoder, feature_dim, GrayToRGB
 from .embed import extract_features
-from .sampler import ShuffledBatchSampler
 from .views import ViewConfig, make_views
 
 # %% auto #0
-__all__ = ['CLASS_TASKS', 'PROTOCOLS', 'HEAD_ANATOMIES', 'BRAIN_EXCLUDED', 'LINEAR_CS', 'FINETUNE_VIEWS', 'task_frames',
-           'classification_metrics', 'linear_probe', 'FrameLoader', 'FinetuneViews', 'classifier', 'finetune',
-           'plot_confusion', 'save_confusion', 'run_classification']
+__all__ = ['CLASS_TASKS', 'PROBES', 'PROTOCOLS', 'HEAD_ANATOMIES', 'BRAIN_EXCLUDED', 'LINEAR_CS', 'KNN_K', 'FINETUNE_VIEWS',
+           'FINETUNE_STEPS', 'FINETUNE_LR', 'EVAL_EVERY', 'BN_BS', 'task_frames', 'apply_label_budget',
+           'classification_metrics', 'linear_probe', 'knn_probe', 'FrameLoader', 'reestimate_bn', 'FinetuneViews',
+           'KeepBest', 'classifier', 'finetune_steps', 'finetune', 'plot_confusion', 'save_confusion', 'run_probes',
+           'run_classification']
 
 # %% ../nbs/20_classification.ipynb #b520ba02
 CLASS_TASKS = ('planes', 'brain')             # classification tasks: standard planes (coarse), fine brain planes
-PROTOCOLS = ('linear', 'finetune')            # frozen encoder + linear probe, or the whole network trained
+PROBES = ('linear', 'knn')                    # protocols on frozen features: logistic regression, cosine k-NN
+PROTOCOLS = (*PROBES, 'finetune')             # ... and the whole network trained
 HEAD_ANATOMIES = ('head', 'Fetal brain')      # coarse classes that are the head (phantoms, FETAL_PLANES_DB)
 BRAIN_EXCLUDED = ('Other brain',)             # fine classes of the head left out of `brain`: not a standard plane
 
@@ -78,6 +85,31 @@ def task_frames(df:pd.DataFrame, # a frame table
     if absent: raise AwclError(f'task {task!r}: class {absent[0]!r} has no frames in train (absent: {", ".join(absent)})')
     return t
 
+# %% ../nbs/20_classification.ipynb #588ccb20
+def apply_label_budget(t:pd.DataFrame, # rows of a task with `label`, `scan` and `split` (from `task_frames`)
+                       label_budget:float=1.0, # fraction of the train scans kept, in (0, 1]
+                       seed:int=0, # draws which scans are kept
+                      ) -> pd.DataFrame:
+    "`t` without the train rows of the scans that `label_budget` leaves out; valid and test untouched."
+    if not isinstance(label_budget, (int, float)) or not 0 < label_budget <= 1:
+        raise AwclError(f'label_budget={label_budget!r} must be a fraction of the train scans in (0, 1]')
+    if label_budget == 1: return t
+    train = t[t.split.eq('train')]
+    scans = np.array(sorted(train.scan.unique()))
+    n_keep = max(1, math.floor(label_budget * len(scans) + 0.5))
+    perm = scans[rng(seed, 'label-budget').permutation(len(scans))]
+    has = {s: set(g) for s, g in train.groupby('scan').label}
+    todo, keep = set(train.label), []
+    while todo and len(keep) < n_keep:
+        rest = [s for s in perm if s not in keep]
+        gain = [len(has[s] & todo) for s in rest]
+        if max(gain) == 0: break
+        keep.append(rest[int(np.argmax(gain))]); todo -= has[keep[-1]]
+    keep += [s for s in perm if s not in keep][:n_keep - len(keep)]
+    if todo: raise AwclError(f'label_budget={label_budget} keeps {n_keep} of {len(scans)} train scans, which leaves '
+                             f'class {sorted(todo)[0]!r} without training frames')
+    return t[t.split.ne('train') | t.scan.isin(keep)].reset_index(drop=True)
+
 # %% ../nbs/20_classification.ipynb #6e532d16
 def classification_metrics(y_true, # true class names
                            y_pred, # predicted class names
@@ -109,40 +141,90 @@ def linear_probe(train_x:np.ndarray, train_y, # features and labels the classifi
         if best is None or acc > best[2]: best = (clf, float(C), float(acc))
     return best
 
+# %% ../nbs/20_classification.ipynb #1e63cabd
+KNN_K = 20                                    # neighbours of the k-NN probe
+
+def knn_probe(train_x:np.ndarray, train_y, # features and labels of the training frames
+              k:int=KNN_K, # neighbours; capped at the number of training frames
+             ) -> tuple:
+    "The fitted cosine k-NN classifier and the `k` it uses."
+    if int(k) != k or k < 1: raise AwclError(f'k={k!r} must be an integer >= 1')
+    k = min(int(k), len(train_x))
+    return KNeighborsClassifier(n_neighbors=k, metric='cosine').fit(train_x, np.asarray(train_y)), k
+
 # %% ../nbs/20_classification.ipynb #3db3b91d
 FINETUNE_VIEWS = dict(scale=(0.6, 1.0))       # `ViewConfig` overrides for fine-tuning: mild crops
+FINETUNE_STEPS = 200                          # default optimiser steps of fine-tuning, head warm-up included
+FINETUNE_LR = 3e-3                            # default peak learning rate of the head (the encoder's: a tenth)
+EVAL_EVERY = 25                               # steps between valid evaluations (model selection)
+BN_BS = 128                                   # batch size of BatchNorm re-estimation, as `extract_features`
 
 class FrameLoader:
-    "Batches `(uint8 frames, class ids)` from frames in memory: a seeded shuffle per epoch, or in order."
+    "Batches `(uint8 frames, class ids)` on `device`: in order, or `rounds` of a seeded stream of shuffled batches."
     n_inp = 1
-    def __init__(self, frames:torch.Tensor, # uint8 `[N,1,H,W]`
+    def __init__(self, frames:torch.Tensor, # uint8 `[N,1,H,W]` (kept where they are; batches go to `device`)
                  y:np.ndarray, # int class id per frame
                  bs:int, # batch size
-                 seed:int|None=None, # shuffle with this seed (training); None: in order
+                 seed:int|None=None, # shuffle with this seed (training); None: in order, one round
+                 rounds:list|None=None, # training: the number of batches of each round (fastai epoch)
+                 device=None, # where batches go; `DataLoaders(..., device=)` sets it
                 ):
-        self.frames, self.dataset, self.y, self.bs = frames, frames, torch.as_tensor(np.asarray(y), dtype=torch.long), bs
-        self.sampler = None if seed is None else ShuffledBatchSampler(len(frames), bs, seed=seed, drop_last=False)
+        self.frames, self.dataset, self.bs, self.device = frames, frames, bs, device
+        self.y = torch.as_tensor(np.asarray(y), dtype=torch.long)
+        n = len(frames)
+        if seed is None: self.rounds = [[list(range(i, min(i + bs, n))) for i in range(0, n, bs)]]
+        else:
+            stream, p = [], 0
+            while len(stream) < sum(rounds):                    # passes over the data, each a seeded permutation
+                perm = rng(seed, 'finetune-batches', p).permutation(n).tolist(); p += 1
+                b = [perm[i:i + bs] for i in range(0, n, bs)]
+                if len(b) > 1 and len(b[-1]) < 2: last = b.pop(); b[-1] = b[-1] + last
+                stream += b
+            cut = np.cumsum([0, *rounds])
+            self.rounds = [stream[a:z] for a, z in zip(cut[:-1], cut[1:])]
         self.set_epoch(0)
-    def set_epoch(self, epoch:int):
-        if self.sampler is None: b = [list(range(i, min(i + self.bs, len(self.frames)))) for i in range(0, len(self.frames), self.bs)]
-        else: self.sampler.set_epoch(epoch); b = list(self.sampler)
-        if len(b) > 1 and len(b[-1]) < 2: last = b.pop(); b[-1] = b[-1] + last
-        self.batches = b
+    def set_epoch(self, epoch:int): self.batches = self.rounds[epoch]
+    def to(self, device): self.device = device; return self
     def __len__(self): return len(self.batches)
     def __iter__(self):
         for b in self.batches:
             i = torch.as_tensor(b, dtype=torch.long)
-            yield self.frames[i], self.y[i]
+            yield self.frames[i].to(self.device), self.y[i].to(self.device)
+
+@torch.no_grad()
+def reestimate_bn(model:nn.Module, # takes float frames in [0,1]
+                  frames:torch.Tensor, # clean uint8 frames `[N,1,H,W]`
+                  bs:int=BN_BS):
+    "Re-estimate every BatchNorm layer's statistics of `model` on `frames`, as `extract_features` does."
+    dev = next(model.parameters()).device
+    update_bn((frames[i:i + bs].to(dev).float() / 255 for i in range(0, len(frames), bs)), model)
 
 class FinetuneViews(Callback):
-    "Draws each epoch's batches and turns training frames into seeded views, other frames into floats."
+    "A fine-tuning phase: each round's batches, seeded views, a frozen encoder kept in eval mode, clean BatchNorm statistics before evaluation."
     order = 0
-    def __init__(self, cfg:ViewConfig, seed:int): self.cfg, self.seed = cfg, seed
+    def __init__(self, cfg:ViewConfig, seed:int, bn_frames:torch.Tensor, step0:int, frozen:bool):
+        self.cfg, self.seed, self.bn_frames, self.step0, self.frozen = cfg, seed, bn_frames, step0, frozen
     def before_epoch(self): self.dls.train.set_epoch(self.epoch)
+    def before_train(self):
+        if self.frozen: self.model[1].eval()                 # the warm-up keeps the encoder's clean statistics
     def before_batch(self):
         x = self.xb[0]
-        x = make_views(x, self.cfg, torch_rng(self.seed, 'finetune-views', self.epoch, self.iter)) if self.training else x.float() / 255
+        if self.training: x = make_views(x, self.cfg, torch_rng(self.seed, 'finetune-views', self.step0 + self.train_iter))
+        else: x = x.float() / 255
         self.learn.xb = (x,)
+    def before_validate(self):
+        if not self.frozen: reestimate_bn(self.model, self.bn_frames)   # frozen: they are clean already
+
+class KeepBest(Callback):
+    "After each evaluation: append it to `curve`; keep the state with the best valid accuracy (then loss) in `best`."
+    order = 60                                              # after the Recorder (50) has the round's values
+    def __init__(self, step0:int, curve:list, best:dict): self.step0, self.curve, self.best = step0, curve, best
+    def after_epoch(self):
+        tl, vl, acc = (float(v) for v in self.recorder.values[-1])
+        step = self.step0 + self.train_iter
+        self.curve.append(dict(step=step, train_loss=tl, valid_loss=vl, valid_accuracy=acc))
+        if not self.best or (acc, -vl) > self.best['key']:
+            self.best.update(key=(acc, -vl), step=step, state={k: v.detach().clone() for k, v in self.model.state_dict().items()})
 
 def classifier(encoder:nn.Module, # a ResNet with `fc = nn.Identity()`
                n_classes:int, arch:str='resnet18', seed:int=0, # seeds the head
@@ -154,29 +236,70 @@ def classifier(encoder:nn.Module, # a ResNet with `fc = nn.Identity()`
     return nn.Sequential(GrayToRGB(), encoder, head)
 
 @torch.no_grad()
-def _predict(model, frames, bs, dev) -> np.ndarray:
-    model.eval()
+def _predict(model, frames, bs=256) -> np.ndarray:
+    model.eval(); dev = next(model.parameters()).device
     return torch.cat([model(frames[i:i + bs].to(dev).float() / 255).argmax(1).cpu()
                       for i in range(0, len(frames), bs)]).numpy()
+
+def _rounds(n:int, every:int) -> list:
+    "`n` steps cut into nearly equal rounds of at most `every`."
+    return [len(a) for a in np.array_split(np.arange(n), math.ceil(n / every))] if n else []
+
+def _check_int(name, v, lo):
+    if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < lo: raise AwclError(f'{name}={v!r} must be an integer >= {lo}')
+
+def finetune_steps(n_train:int, bs:int, steps:int|None=None, warmup_steps:int|None=None, epochs:int|None=None) -> tuple:
+    "`(steps, warmup_steps)` from what was given: `steps` (default `FINETUNE_STEPS`) or `epochs` of `n_train` frames."
+    _check_int('bs', bs, 2)
+    if epochs is not None:
+        if steps is not None: raise AwclError(f'give steps={steps!r} or epochs={epochs!r}, not both (epochs is an alias)')
+        _check_int('epochs', epochs, 1)
+        steps = epochs * max(1, n_train // bs + (n_train % bs > 1))          # FrameLoader's batches per pass
+    steps = FINETUNE_STEPS if steps is None else steps
+    _check_int('steps', steps, 1)
+    warmup_steps = steps // 4 if warmup_steps is None else warmup_steps
+    _check_int('warmup_steps', warmup_steps, 0)
+    if warmup_steps >= steps: raise AwclError(f'warmup_steps={warmup_steps} must be less than steps={steps}')
+    return int(steps), int(warmup_steps)
 
 def finetune(encoder:nn.Module, # the initial encoder (trained in place)
              frames:torch.Tensor, # uint8 frames `[N,1,S,S]` of the task
              y:np.ndarray, # int class id per frame
              split:np.ndarray, # `train`/`valid`/`test` per frame
-             n_classes:int, arch:str='resnet18', epochs:int=5, bs:int=32, lr:float=1e-3, seed:int=0,
-             device:str|None=None, # default: cuda when available
+             n_classes:int, arch:str='resnet18',
+             steps:int|None=None, # optimiser steps in all (default `FINETUNE_STEPS`)
+             warmup_steps:int|None=None, # of which head-only on the frozen encoder (default a quarter)
+             bs:int=32, lr:float=FINETUNE_LR, # batch size; peak learning rate of the head (encoder: lr/10)
+             eval_every:int=EVAL_EVERY, # steps between valid evaluations
+             seed:int=0, device:str|None=None, # default: cuda when available
+             epochs:int|None=None, # alias of `steps`: that many passes over the train frames
             ) -> tuple[nn.Module, dict]:
-    "Train encoder + linear head on the train frames; the model (eval mode) and per-epoch train/valid losses."
+    "Warm up a linear head on the frozen encoder, then train the whole network; the best model on valid (eval mode) and its history."
     dev = torch.device(device or ('cuda' if torch.cuda.is_available() else 'cpu'))
     tr, va = np.flatnonzero(split == 'train'), np.flatnonzero(split == 'valid')
+    steps, warmup_steps = finetune_steps(len(tr), bs, steps, warmup_steps, epochs)
+    _check_int('eval_every', eval_every, 1)
     cfg = ViewConfig(size=frames.shape[-1], **FINETUNE_VIEWS)
-    dls = DataLoaders(FrameLoader(frames[tr], y[tr], bs, seed=seed), FrameLoader(frames[va], y[va], bs))
     model = classifier(encoder, n_classes, arch, seed).to(dev)
-    learn = Learner(dls, model, loss_func=nn.CrossEntropyLoss(), opt_func=Adam, lr=lr, cbs=[FinetuneViews(cfg, seed)])
-    with learn.no_bar(), learn.no_logging(): learn.fit_one_cycle(epochs, lr)
-    model.eval()
-    v = learn.recorder.values
-    return model, dict(train_loss=[float(o[0]) for o in v], valid_loss=[float(o[1]) for o in v])
+    reestimate_bn(model, frames[tr])
+    phases = _rounds(warmup_steps, eval_every), _rounds(steps - warmup_steps, eval_every)
+    stream = FrameLoader(frames[tr], y[tr], bs, seed=seed, rounds=phases[0] + phases[1]).rounds
+    curve, best = [], {}
+    for frozen, rounds, r0 in ((True, phases[0], 0), (False, phases[1], len(phases[0]))):
+        if not rounds: continue
+        train = FrameLoader(frames[tr], y[tr], bs); train.rounds = stream[r0:r0 + len(rounds)]
+        dls = DataLoaders(train, FrameLoader(frames[va], y[va], 256), device=dev)
+        step0 = sum(phases[0]) * (not frozen)
+        cbs = [FinetuneViews(cfg, seed, frames[tr], step0, frozen), KeepBest(step0, curve, best)]
+        learn = Learner(dls, model, loss_func=nn.CrossEntropyLoss(), opt_func=Adam, metrics=accuracy, cbs=cbs,
+                        splitter=lambda m: [params(m[1]), params(m[2])], train_bn=False)
+        with learn.no_bar(), learn.no_logging():
+            if frozen: learn.freeze(); learn.fit_one_cycle(len(rounds), lr)
+            else: learn.unfreeze(); learn.fit_one_cycle(len(rounds), slice(lr / 10, lr))
+    model.load_state_dict(best['state']); model.eval()
+    return model, dict(steps=steps, warmup_steps=warmup_steps, epochs=epochs, lr=lr, bs=bs, eval_every=eval_every,
+                       best_step=best['step'], train_loss=[c['train_loss'] for c in curve],
+                       valid_loss=[c['valid_loss'] for c in curve], valid_curve=curve)
 
 # %% ../nbs/20_classification.ipynb #8964f412
 def plot_confusion(confusion, # counts, rows true, columns predicted
@@ -205,45 +328,97 @@ def save_confusion(confusion, classes:list, path:str|Path, title:str=''):
     fig.tight_layout(); fig.savefig(path, dpi=120, metadata={'Software': None})   # same inputs, same bytes
 
 # %% ../nbs/20_classification.ipynb #b2f2fc1b
-def run_classification(df:pd.DataFrame, # a frame table
-                       task:str, # `planes` or `brain`
-                       encoder:str|Path='random', # `random`, `imagenet` or the path of an `encoder.pth`
-                       protocol:str='linear', # `linear` (frozen encoder) or `finetune`
-                       arch:str='resnet18', # torchvision ResNet of the encoder
-                       size:int=64, # frame side in pixels
-                       epochs:int=5, # fine-tuning epochs
-                       bs:int=32, # fine-tuning batch size
-                       lr:float=1e-3, # fine-tuning peak learning rate (one cycle)
-                       seed:int=0, # seeds the splits the table lacks, the initialisation, batches and views
-                       out:str|Path|None=None, # folder for `confusion.png`
-                       device:str|None=None, # default: cuda when available
-                      ) -> dict:
-    "Train and test a classifier for `task` on `encoder` under `protocol`; the test metrics and what was run."
+def _task_data(df, task, encoder, arch, size, seed, label_budget):
+    "The task's rows after the label budget, its classes, encoder, frames, class ids and split indices."
     _check_task(task)
-    if protocol not in PROTOCOLS: raise AwclError(f'protocol={protocol!r} is not one of {", ".join(PROTOCOLS)}')
-    for k, v, lo in (('size', size, 8), ('epochs', epochs, 1), ('bs', bs, 2)):
-        if int(v) != v or v < lo: raise AwclError(f'{k}={v!r} must be an integer >= {lo}')
-    t = task_frames(df, task, seed=seed)
+    _check_int('size', size, 8)
+    t = apply_label_budget(task_frames(df, task, seed=seed), label_budget, seed)
     classes = sorted(t.label.unique())
     enc = create_encoder(arch, init=encoder, seed=seed)
     frames, _ = load_frames(t, size)
     y, split = t.label.map({c: i for i, c in enumerate(classes)}).to_numpy(), t.split.to_numpy()
-    tr, va, te = (np.flatnonzero(split == s) for s in SPLITS)
-    if protocol == 'linear':
-        feats = extract_features(enc, frames, bn_frames=frames[tr], device=device)
-        clf, C, valid_acc = linear_probe(feats[tr], y[tr], feats[va], y[va])
-        pred, extra = clf.predict(feats[te]), dict(C=C)
+    return SimpleNamespace(t=t, classes=classes, enc=enc, frames=frames, y=y, split=split,
+                           idx={s: np.flatnonzero(split == s) for s in SPLITS})
+
+def _result(d, task, protocol, encoder, arch, size, seed, label_budget, valid_acc, pred, extra) -> dict:
+    "What was run, the test metrics of `pred` (class ids of the test frames) and the per-frame table."
+    tr, va, te = (d.idx[s] for s in SPLITS)
+    names = np.array(d.classes)
+    y_true, y_pred = names[d.y[te]], names[np.asarray(pred)]
+    test = d.t.iloc[te]
+    per_frame = pd.DataFrame(dict(scan=test.scan.to_numpy(), frame=test.path.to_numpy(), y_true=y_true, y_pred=y_pred,
+                                  score=(y_true == y_pred).astype(float)))
+    return dict(task=task, protocol=protocol, encoder=str(encoder), arch=arch, seed=int(seed), size=int(size),
+                label_budget=float(label_budget), n_train=len(tr), n_train_scans=int(d.t.scan.iloc[tr].nunique()),
+                n_valid=len(va), n_test=len(te), classes=d.classes, **classification_metrics(y_true, y_pred, d.classes),
+                valid_accuracy=float(valid_acc), **extra, per_frame=per_frame)
+
+def _save_confusion(m, out):
+    if out is None: return
+    Path(out).mkdir(parents=True, exist_ok=True)
+    save_confusion(m['confusion'], m['classes'], Path(out)/'confusion.png',
+                   f'{m["task"]}, {m["protocol"]}, {Path(m["encoder"]).name}: accuracy {m["accuracy"]:.3f}')
+
+def run_probes(df:pd.DataFrame, # a frame table
+               task:str, # `planes` or `brain`
+               encoder:str|Path='random', # `random`, `imagenet` or the path of an `encoder.pth`
+               probes:tuple=PROBES, # any of `linear`, `knn`
+               arch:str='resnet18', # torchvision ResNet of the encoder
+               size:int=64, # frame side in pixels
+               seed:int=0, # seeds the splits the table lacks, the label budget and the initialisation
+               label_budget:float=1.0, # fraction of the task's train scans used, in (0, 1]
+               out:str|Path|None=None, # folder for `<probe>/confusion.png`
+               device:str|None=None, # default: cuda when available
+               k:int=KNN_K, # neighbours of the k-NN probe (capped at the training frames)
+              ) -> dict:
+    "Probe the frozen `encoder` on `task` with each of `probes`, its features computed once; `{probe: result}`."
+    probes = (probes,) if isinstance(probes, str) else tuple(probes)
+    if not probes or any(p not in PROBES for p in probes):
+        raise AwclError(f'probes={probes!r} must be one or more of {", ".join(PROBES)}')
+    d = _task_data(df, task, encoder, arch, size, seed, label_budget)
+    tr, va, te = (d.idx[s] for s in SPLITS)
+    feats = extract_features(d.enc, d.frames, bn_frames=d.frames[tr], device=device)
+    res = {}
+    for p in dict.fromkeys(probes):
+        if p == 'linear':
+            clf, C, valid_acc = linear_probe(feats[tr], d.y[tr], feats[va], d.y[va]); extra = dict(C=C)
+        else:
+            clf, kk = knn_probe(feats[tr], d.y[tr], k)
+            valid_acc, extra = accuracy_score(d.y[va], clf.predict(feats[va])), dict(k=kk)
+        res[p] = _result(d, task, p, encoder, arch, size, seed, label_budget, valid_acc, clf.predict(feats[te]), extra)
+        if out is not None: _save_confusion(res[p], Path(out)/p)
+    return res
+
+def run_classification(df:pd.DataFrame, # a frame table
+                       task:str, # `planes` or `brain`
+                       encoder:str|Path='random', # `random`, `imagenet` or the path of an `encoder.pth`
+                       protocol:str='linear', # `linear`, `knn` (frozen encoder) or `finetune`
+                       arch:str='resnet18', # torchvision ResNet of the encoder
+                       size:int=64, # frame side in pixels
+                       steps:int|None=None, # fine-tuning optimiser steps (default `FINETUNE_STEPS`)
+                       warmup_steps:int|None=None, # of which head warm-up on the frozen encoder (default a quarter)
+                       bs:int=32, # fine-tuning batch size
+                       lr:float=FINETUNE_LR, # fine-tuning peak learning rate of the head (encoder: lr/10)
+                       seed:int=0, # seeds the splits the table lacks, the label budget, the initialisation, batches and views
+                       label_budget:float=1.0, # fraction of the task's train scans used, in (0, 1]
+                       out:str|Path|None=None, # folder for `confusion.png`
+                       device:str|None=None, # default: cuda when available
+                       epochs:int|None=None, # fine-tuning: alias of `steps`, that many passes over the train frames
+                       k:int=KNN_K, # neighbours of the k-NN probe
+                       eval_every:int=EVAL_EVERY, # fine-tuning: steps between valid evaluations
+                      ) -> dict:
+    "Train and test a classifier for `task` on `encoder` under `protocol`; the test metrics, what was run, `per_frame`."
+    _check_task(task)
+    if protocol not in PROTOCOLS: raise AwclError(f'protocol={protocol!r} is not one of {", ".join(PROTOCOLS)}')
+    if protocol in PROBES:
+        m = run_probes(df, task, encoder, (protocol,), arch, size, seed, label_budget, None, device, k)[protocol]
     else:
-        model, hist = finetune(enc, frames, y, split, len(classes), arch, epochs, bs, lr, seed, device)
-        dev = next(model.parameters()).device
-        valid_acc = float(accuracy_score(y[va], _predict(model, frames[va], bs, dev)))
-        pred, extra = _predict(model, frames[te], bs, dev), hist
-    m = dict(task=task, protocol=protocol, encoder=str(encoder), arch=arch, seed=int(seed), size=int(size),
-             epochs=int(epochs) if protocol == 'finetune' else None, n_train=len(tr), n_valid=len(va), n_test=len(te),
-             classes=classes, **classification_metrics(np.array(classes)[y[te]], np.array(classes)[pred], classes),
-             valid_accuracy=valid_acc, **extra)
-    if out is not None:
-        Path(out).mkdir(parents=True, exist_ok=True)
-        save_confusion(m['confusion'], classes, Path(out)/'confusion.png',
-                       f'{task}, {protocol}, {Path(str(encoder)).name}: accuracy {m["accuracy"]:.3f}')
+        finetune_steps(1, bs, steps, warmup_steps, epochs)                   # bad arguments fail before any work
+        d = _task_data(df, task, encoder, arch, size, seed, label_budget)
+        model, hist = finetune(d.enc, d.frames, d.y, d.split, len(d.classes), arch, steps, warmup_steps, bs, lr,
+                               eval_every, seed, device, epochs)
+        valid_acc = accuracy_score(d.y[d.idx['valid']], _predict(model, d.frames[d.idx['valid']]))
+        m = _result(d, task, protocol, encoder, arch, size, seed, label_budget, valid_acc,
+                    _predict(model, d.frames[d.idx['test']]), hist)
+    _save_confusion(m, out)
     return m

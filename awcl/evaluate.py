@@ -14,30 +14,46 @@ from .core import AwclError, cli_errors
 from .data import read_frames
 
 # %% auto #0
-__all__ = ['TASKS', 'PROTOCOLS', 'evaluate', 'to_json', 'awcl_eval']
+__all__ = ['TASKS', 'TASK_PROTOCOLS', 'PROTOCOLS', 'task_protocol', 'evaluate', 'to_json', 'evaluate_many', 'eval_record',
+           'write_eval', 'read_eval', 'awcl_eval']
 
 # %% ../nbs/22_evaluate.ipynb #6452c5be
 TASKS = ('planes', 'brain', 'hcseg')      # downstream tasks
-PROTOCOLS = ('linear', 'finetune')        # frozen encoder + trained head, or the whole network trained
+TASK_PROTOCOLS = {'planes': ('linear', 'knn', 'finetune'), 'brain': ('linear', 'knn', 'finetune'),
+                  'hcseg': ('frozen', 'finetune')}   # what each task can be judged by
+PROTOCOLS = ('linear', 'knn', 'finetune', 'frozen')
 
 def _choice(name:str, value, choices:tuple):
     "Raise AwclError naming the parameter `name` and the valid `choices` unless `value` is one of them."
     if value not in choices: raise AwclError(f'{name} {value!r} is not one of {", ".join(choices)}')
 
+def task_protocol(task:str, # `planes`, `brain` or `hcseg`
+                  protocol:str, # one of `TASK_PROTOCOLS[task]` (`linear` is read as `frozen` for hcseg)
+                  name:str='protocol', # the parameter's name in errors
+                 ) -> str:
+    "The protocol's canonical name for `task`; AwclError naming the parameter when the task has no such protocol."
+    _choice('task', task, TASKS)
+    if task == 'hcseg' and protocol == 'linear': return 'frozen'
+    if protocol not in TASK_PROTOCOLS[task]:
+        raise AwclError(f'{name} {protocol!r} is not one of {", ".join(TASK_PROTOCOLS[task])} (task {task})')
+    return protocol
+
 def evaluate(df:pd.DataFrame, # frame table: labelled frames (planes, brain) or frames with head masks (hcseg)
              task:str, # `planes`, `brain` or `hcseg`
              encoder:str|Path='random', # `random`, `imagenet` or the path of an `encoder.pth`
-             protocol:str='linear', # `linear` (frozen encoder) or `finetune`
+             protocol:str='linear', # see `TASK_PROTOCOLS`
              arch:str='resnet18', # torchvision ResNet of the encoder
              size:int=64, # frame side in pixels
-             epochs:int=5, # training epochs (fine-tuning; segmentation heads in both protocols)
              seed:int=0, # the run's seed
+             label_budget:float=1.0, # fraction of the task's training scans used
+             steps:int|None=None, # optimiser steps of the trained protocols (default: the task module's)
              out:str|Path|None=None, # folder for the task's figures
-             **kw, # passed on to `run_classification` or `run_segmentation` (`bs`, `lr`, `device`)
+             **kw, # passed on to `run_classification` or `run_segmentation` (`bs`, `lr`, `device`, `epochs`...)
             ) -> dict:
-    "Evaluate `encoder` on downstream `task` under `protocol`: the task's test metrics and what was run."
-    _choice('task', task, TASKS); _choice('protocol', protocol, PROTOCOLS)
-    args = dict(encoder=encoder, protocol=protocol, arch=arch, size=size, epochs=epochs, seed=seed, out=out, **kw)
+    "Evaluate `encoder` on downstream `task` under `protocol`: the task's test metrics, `per_frame` scores and what was run."
+    protocol = task_protocol(task, protocol)
+    args = dict(encoder=encoder, protocol=protocol, arch=arch, size=size, seed=seed, label_budget=label_budget, out=out, **kw)
+    if protocol != 'knn' and protocol != 'linear': args['steps'] = steps
     if task == 'hcseg':
         try: from awcl.segment import run_segmentation
         except ModuleNotFoundError as e:
@@ -64,6 +80,69 @@ def _summary(m:dict) -> str:
     vals = ', '.join(f.format(m[k]) for k, f in fmt.items() if isinstance(m.get(k), (int, float)))
     return f"{m['task']} {m['protocol']}, encoder {m['encoder']}: {vals} on {m['n_test']} test frames"
 
+# %% ../nbs/22_evaluate.ipynb #6aef592f
+def _steps(task, protocol, finetune_steps, seg_steps):
+    if task == 'hcseg': return seg_steps
+    return finetune_steps if protocol == 'finetune' else None
+
+def evaluate_many(df:pd.DataFrame, # the task's frame table
+                  task:str, # `planes`, `brain` or `hcseg`
+                  encoder:str|Path, # `random`, `imagenet` or an `encoder.pth`
+                  protocols:list, # protocols of `TASK_PROTOCOLS[task]`
+                  out:dict|None=None, # protocol -> folder for its figures
+                  finetune_steps:int|None=None, # optimiser steps of classification fine-tuning
+                  seg_steps:int|None=None, # optimiser steps of the segmentation protocols
+                  **kw, # `size`, `seed`, `label_budget`, `arch`, `device`, ... as for `evaluate`
+                 ) -> dict:
+    "`{protocol: result}` of `encoder` on `task`; the classification probes share one pass of frozen features."
+    protocols = [task_protocol(task, p) for p in protocols]
+    out, res = out or {}, {}
+    probes = [p for p in protocols if p in ('linear', 'knn')] if task != 'hcseg' else []
+    if probes:
+        from awcl.classify import run_probes, save_confusion
+        for p, m in run_probes(df, task, encoder, probes, **kw).items():
+            res[p] = m
+            if out.get(p) is not None:
+                Path(out[p]).mkdir(parents=True, exist_ok=True)
+                save_confusion(m['confusion'], m['classes'], Path(out[p])/'confusion.png',
+                               f'{task}, {p}, {Path(str(encoder)).name}: accuracy {m["accuracy"]:.3f}')
+    for p in protocols:
+        if p not in res: res[p] = evaluate(df, task, encoder, p, steps=_steps(task, p, finetune_steps, seg_steps), out=out.get(p), **kw)
+    return {p: res[p] for p in protocols}
+
+def eval_record(task:str, protocol:str, # what is evaluated
+                encoder:str, # the encoder's identity, e.g. `awcl.study.file_key` of its file
+                seed:int, # the evaluation's seed
+                data:str=None, # the data's identity, e.g. `awcl.study.table_key` of the task's frames
+                size:int=64, label_budget:float=1.0, # as for `evaluate`
+                finetune_steps:int|None=None, seg_steps:int|None=None, # as for `evaluate_many`
+                **kw, # any other setting that changes the result (bs, lr, arch...)
+               ) -> dict:
+    "What defines one evaluation (its `config.json`): a finished folder is reused only when this matches."
+    protocol = task_protocol(task, protocol)
+    return dict(task=task, protocol=protocol, encoder=str(encoder), seed=int(seed), data=data, size=int(size),
+                label_budget=float(label_budget), steps=_steps(task, protocol, finetune_steps, seg_steps), **kw,
+                awcl=awcl.__version__)
+
+def write_eval(folder:str|Path, # the evaluation folder
+               config:dict, # its `eval_record`
+               result:dict, # what `evaluate` returned
+              ) -> Path:
+    "Write `config.json`, `per_frame.csv` and, last, `metrics.json` (the result without `per_frame`) into `folder`."
+    folder = Path(folder); folder.mkdir(parents=True, exist_ok=True)
+    (folder/'config.json').write_text(json.dumps(to_json(config), indent=1) + '\n')
+    result = dict(result)
+    pf = result.pop('per_frame', None)
+    if pf is not None: pf.to_csv(folder/'per_frame.csv', index=False)
+    tmp = folder/'metrics.json.tmp'
+    tmp.write_text(json.dumps(to_json(result), indent=1) + '\n'); tmp.replace(folder/'metrics.json')
+    return folder
+
+def read_eval(folder:str|Path) -> tuple[dict, pd.DataFrame]:
+    "The metrics and per-frame scores of a finished evaluation folder."
+    folder = Path(folder)
+    return json.loads((folder/'metrics.json').read_text()), pd.read_csv(folder/'per_frame.csv', dtype={'scan': str})
+
 # %% ../nbs/22_evaluate.ipynb #2f4cf351
 @call_parse
 def awcl_eval(task:str=None, # `planes`, `brain` or `hcseg` (required)
@@ -71,21 +150,24 @@ def awcl_eval(task:str=None, # `planes`, `brain` or `hcseg` (required)
               format:str='auto', # `auto`, `fpdb`, `hc18`, `folders` or `csv`
               missing:str='error', # listed images that are absent: `error` or `drop`
               encoder:str=None, # `random`, `imagenet` or the path of an encoder.pth (required)
-              protocol:str=None, # `linear` (frozen encoder) or `finetune` (required)
+              protocol:str=None, # planes/brain: `linear`, `knn` or `finetune`; hcseg: `frozen` or `finetune` (required)
               arch:str='resnet18', # torchvision ResNet
-              epochs:int=5, # training epochs
+              steps:int=None, # optimiser steps of `finetune` and the segmentation protocols (default: the task's)
+              epochs:int=None, # instead of --steps: passes over the training frames
+              label_budget:float=1.0, # fraction of the task's training scans used
               size:int=64, # frame side in pixels
               seed:int=0, # every random choice derives from it
-              bs:int=None, # batch size (default: the task's, 32 for classification, 16 for hcseg)
-              lr:float=None, # peak learning rate (default: the task's, 1e-3)
+              bs:int=None, # batch size (default: the task's)
+              lr:float=None, # peak learning rate (default: the task's)
               device:str=None, # `cuda` or `cpu` (default: cuda when available)
-              out:str=None, # run folder for config.json, metrics.json and figures (required)
+              out:str=None, # run folder for config.json, metrics.json, per_frame.csv and figures (required)
              ):
-    "Evaluate an encoder on a downstream task under a protocol; writes config.json, metrics.json and figures to --out."
+    "Evaluate an encoder on a downstream task under a protocol; writes config.json, metrics.json, per_frame.csv and figures to --out."
     with cli_errors('awcl-eval'):
         for name, v in (('--task', task), ('--encoder', encoder), ('--protocol', protocol), ('--out', out)):
             if v is None: raise AwclError(f'{name} is required')
-        _choice('--task', task, TASKS); _choice('--protocol', protocol, PROTOCOLS)
+        _choice('--task', task, TASKS); protocol = task_protocol(task, protocol, '--protocol')
+        if not 0 < label_budget <= 1: raise AwclError(f'--label-budget {label_budget!r} must be in (0, 1]')
         if encoder not in ('random', 'imagenet') and not Path(encoder).is_file():
             raise AwclError(f'--encoder {encoder!r} is not random, imagenet or an existing encoder.pth')
         with warnings.catch_warnings(record=True) as caught:
@@ -98,11 +180,11 @@ def awcl_eval(task:str=None, # `planes`, `brain` or `hcseg` (required)
             if issubclass(w.category, UserWarning): print(f'awcl-eval: warning: {w.message}', file=sys.stderr)
         from awcl.models import create_encoder
         create_encoder(arch, init=encoder)          # a bad arch, missing ImageNet weights or a foreign file fail now
-        kw = {k: v for k, v in dict(bs=bs, lr=lr, device=device).items() if v is not None}
-        out = Path(out); out.mkdir(parents=True, exist_ok=True)
+        kw = {k: v for k, v in dict(bs=bs, lr=lr, epochs=epochs).items() if v is not None}
+        if task == 'hcseg': kw['progress'] = True
         cfg = dict(task=task, data=data or 'phantoms', format=format, missing=missing, encoder=encoder, protocol=protocol,
-                   arch=arch, epochs=epochs, size=size, seed=seed, **kw, awcl=awcl.__version__)
-        (out/'config.json').write_text(json.dumps(cfg, indent=1) + '\n')
-        m = evaluate(df, task, encoder, protocol, arch=arch, size=size, epochs=epochs, seed=seed, out=out, **kw)
-        (out/'metrics.json').write_text(json.dumps(to_json(m), indent=1) + '\n')
+                   arch=arch, steps=steps, label_budget=label_budget, size=size, seed=seed, device=device, **kw, awcl=awcl.__version__)
+        m = evaluate(df, task, encoder, protocol, arch=arch, size=size, seed=seed, label_budget=label_budget, steps=steps,
+                     out=out, device=device, **kw)
+        write_eval(out, cfg, m)
         print(f'awcl-eval: {_summary(m)} -> {out}')

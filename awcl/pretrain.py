@@ -5,11 +5,11 @@ the SupCon loss, checkpoints that resume exactly, and the `awcl-pretrain` comman
 
 # %% ../nbs/12_pretrain.ipynb #038ffefd
 from __future__ import annotations
-import json, math, os, platform, time, shutil, tempfile, warnings
+import hashlib, json, math, os, platform, time, shutil, tempfile, warnings
 from dataclasses import dataclass, asdict, fields, replace
 from functools import partial
 from pathlib import Path
-import numpy as np, pandas as pd, torch, torch.nn as nn
+import numpy as np, pandas as pd, torch, torch.nn as nn, torch.nn.functional as F
 import awcl
 from .core import AwclError, cli_errors, rng, torch_rng   # first: it quiets fastai's import-time torch.jit warning
 from fastai.learner import Learner
@@ -25,23 +25,24 @@ from .data import read_frames
 from .images import load_frames
 from .sampler import anatomy_partners, scan_partners, ShuffledBatchSampler, ClassBalancedBatchSampler
 from .losses import SupConLoss
-from .models import create_model, save_encoder
+from .models import create_model, create_encoder, feature_dim, save_encoder, GrayToRGB
 from .views import ViewConfig, make_views
 
 # %% auto #0
-__all__ = ['METHODS', 'POSITIVES', 'PRESETS', 'PHANTOM_DEFAULT', 'PretrainConfig', 'preset_config', 'epoch_pairs', 'PairLoader',
-           'ContrastiveLoss', 'AWCLCallback', 'RunStats', 'Checkpoint', 'split_frames', 'pretrain_learner', 'pretrain',
-           'cache_dir', 'default_phantoms', 'awcl_pretrain']
+__all__ = ['METHODS', 'POSITIVES', 'PRESETS', 'PHANTOM_DEFAULT', 'SEG_PHANTOM_DEFAULT', 'PretrainConfig', 'preset_config',
+           'class_codes', 'epoch_pairs', 'PairLoader', 'ContrastiveLoss', 'SupervisedLoss', 'SupervisedModel',
+           'supervised_batches', 'AWCLCallback', 'RunStats', 'Checkpoint', 'split_frames', 'pretrain_learner',
+           'run_record', 'pretrain', 'cache_dir', 'default_phantoms', 'awcl_pretrain']
 
 # %% ../nbs/12_pretrain.ipynb #9179f31d
-METHODS = ('awcl', 'simclr', 'scan', 'supcon')
+METHODS = ('awcl', 'simclr', 'scan', 'supcon', 'supervised')
 POSITIVES = ('pair', 'batch')
 
 @dataclass
 class PretrainConfig:
     "Everything that defines a pretraining run; `asdict` of it is the run's `config.json`."
-    method:str='awcl'            # `awcl`, `simclr`, `scan` or `supcon`
-    granularity:str='fine'       # anatomy labels used by `awcl`/`supcon`: `fine` or `coarse`
+    method:str='awcl'            # `awcl`, `simclr`, `scan`, `supcon`, or the `supervised` control (cross-entropy)
+    granularity:str='fine'       # anatomy labels used by `awcl`/`supcon`/`supervised`: `fine` or `coarse`
     anatomy_ratio:float=1.0      # probability that a labelled frame uses its anatomy in an epoch
     positive:str='pair'          # `pair`: partner image as second view; `batch`: in-batch SupCon mask
     scope:str='any'              # where an anatomy partner may come from: `any`, `other` or `same` scan
@@ -73,7 +74,8 @@ class PretrainConfig:
         if self.crop_scale > 1: bad('crop_scale', 'must be <= 1')
         if self.method == 'simclr': self.anatomy_ratio, self.positive = 0.0, 'pair'
         if self.method == 'supcon': self.anatomy_ratio, self.positive = 1.0, 'batch'
-        if self.method == 'scan': self.positive = 'pair'
+        if self.method in ('scan', 'supervised'): self.positive = 'pair'
+        if self.method == 'supervised': self.anatomy_ratio = 1.0
         self.init = str(self.init)
 
     @property
@@ -94,11 +96,24 @@ def preset_config(preset:str='cpu', **kwargs) -> PretrainConfig:
     return PretrainConfig(**{**PRESETS[preset], **{k: v for k, v in kwargs.items() if v is not None}})
 
 # %% ../nbs/12_pretrain.ipynb #f680213d
+def class_codes(df:pd.DataFrame, # frames
+                col:str, # label column, e.g. `fine`
+                classes:list|None=None, # class names to code (default: the sorted labels of `df`)
+               ) -> tuple[np.ndarray, list]:
+    "Int64 class id of every row (-1 where unlabelled or not in `classes`) and the class names."
+    lab = df[col]
+    if classes is None: classes = sorted(lab.dropna().astype(str).unique())
+    ids = lab.map({c: i for i, c in enumerate(classes)})
+    return ids.fillna(-1).to_numpy(np.int64), list(classes)
+
 def epoch_pairs(df:pd.DataFrame, # training frames
-                cfg:PretrainConfig, epoch:int) -> tuple[np.ndarray, np.ndarray]:
-    "Partner row and loss label of every row of `df` for `epoch`."
+                cfg:PretrainConfig, epoch:int,
+                classes:list|None=None, # `supervised` only: the class names (default: those of `df`)
+               ) -> tuple[np.ndarray, np.ndarray]:
+    "Partner row and loss label of every row of `df` for `epoch` (`supervised`: the row itself and its class id, -1 unlabelled)."
     n, rows = len(df), np.arange(len(df), dtype=np.int64)
     if cfg.method == 'simclr': return rows, rows
+    if cfg.method == 'supervised': return rows, class_codes(df, cfg.granularity, classes)[0]
     if cfg.method == 'scan': p = scan_partners(df, seed=cfg.seed, epoch=epoch)
     else: p = anatomy_partners(df, cfg.granularity, cfg.anatomy_ratio, cfg.scope, seed=cfg.seed, epoch=epoch)
     return (p.partner if cfg.positive == 'pair' else rows), p.labels
@@ -114,6 +129,7 @@ class PairLoader:
     def set(self, batches, partner, labels):
         self.batches, self.partner, self.labels = list(batches), torch.as_tensor(partner), torch.as_tensor(labels)
     def __len__(self): return len(self.batches)
+    def to(self, device): self.device = device; return self   # fastai's DataLoaders(device=) calls it; batches follow the model
     def __iter__(self):
         for b in self.batches:
             i = torch.as_tensor(b, dtype=torch.long)
@@ -129,7 +145,28 @@ class ContrastiveLoss(nn.Module):
         b = labels.shape[0]
         return self.supcon(torch.stack([z[:b], z[b:]], dim=1), labels, images)
 
+class SupervisedLoss(nn.Module):
+    "The `supervised` control: cross-entropy of both views' logits against the anchors' class ids."
+    def forward(self, logits, labels, images=None): return F.cross_entropy(logits.float(), labels.repeat(2))
+
+class SupervisedModel(nn.Module):
+    "Grey frames -> encoder feature *h* -> class logits: the control, trained on the same data, views and schedule."
+    def __init__(self, encoder:nn.Module, feat_dim:int, n_classes:int):
+        super().__init__()
+        self.stem, self.encoder, self.head = GrayToRGB(), encoder, nn.Linear(feat_dim, n_classes)
+    def features(self, x): return self.encoder(self.stem(x))
+    def forward(self, x): return self.head(self.features(x))
+
 # %% ../nbs/12_pretrain.ipynb #8fc44b52
+def supervised_batches(labels:np.ndarray, # class id per training row, -1 where unlabelled
+                       bs:int, seed:int, epoch:int) -> list[np.ndarray]:
+    "As many batches as the other methods get from all rows (`len(labels) // bs`), drawn from the labelled rows only."
+    lab = np.flatnonzero(labels >= 0)
+    if len(lab) < 2: raise AwclError(f'supervised: {len(lab)} labelled training frames; the control needs at least 2')
+    n, g = max(len(labels) // bs, 1), rng(seed, 'supervised-batches', epoch)
+    order = np.concatenate([g.permutation(lab) for _ in range(-(-n * bs // len(lab)))])
+    return list(order[:n * bs].reshape(n, bs))
+
 class AWCLCallback(Callback):
     "Draws each epoch's pairs and batches, and makes the two views of each batch on the device."
     order = 0
@@ -139,6 +176,7 @@ class AWCLCallback(Callback):
 
     def epoch_batches(self, epoch):
         partner, labels = epoch_pairs(self.train_df, self.cfg, epoch)
+        if self.cfg.method == 'supervised': return supervised_batches(labels, self.cfg.bs, self.cfg.seed, epoch), partner, labels
         if self.sampler is None:
             s = ClassBalancedBatchSampler(labels, self.cfg.bs, seed=self.cfg.seed)
         else: s = self.sampler
@@ -209,6 +247,11 @@ def pretrain_learner(df:pd.DataFrame, # frame table
                     ) -> Learner:
     "A fastai `Learner` that pretrains `cfg.method` on the frames of `df`."
     train_df, valid_df = split_frames(df)
+    classes = None
+    if cfg.method == 'supervised':
+        _, classes = class_codes(train_df, cfg.granularity)
+        if len(classes) < 2: raise AwclError(f'supervised: the training frames have {len(classes)} `{cfg.granularity}` classes; the control needs at least 2')
+        valid_df = valid_df[valid_df[cfg.granularity].isin(classes)].reset_index(drop=True)   # labelled valid frames only
     if len(train_df) < cfg.bs: raise AwclError(f'{len(train_df)} training frames are fewer than bs={cfg.bs}')
     dev = torch.device(device or ('cuda' if torch.cuda.is_available() else 'cpu'))
     tr, _ = load_frames(train_df, cfg.load_size)
@@ -217,13 +260,20 @@ def pretrain_learner(df:pd.DataFrame, # frame table
     vb = cfg.bs if len(valid_df) >= cfg.bs else len(valid_df)
     if vb >= 2:
         va, _ = load_frames(valid_df, cfg.load_size)
-        vp, vl = epoch_pairs(valid_df, cfg, 0)
+        vp, vl = epoch_pairs(valid_df, cfg, 0, classes)
         valid_dl = PairLoader(va, [np.arange(i, i + vb) for i in range(0, len(valid_df) - vb + 1, vb)], vp, vl)
     else: valid_dl = PairLoader(tr[:0], [], np.zeros(0, int), np.zeros(0, int))
-    model = create_model(cfg.arch, cfg.init, cfg.seed).to(dev)
+    if classes is None: model = create_model(cfg.arch, cfg.init, cfg.seed)
+    else:
+        enc = create_encoder(cfg.arch, cfg.init, cfg.seed)
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(cfg.seed + 1)
+            model = SupervisedModel(enc, feature_dim(cfg.arch), len(classes))
+    model = model.to(dev)
     if dev.type == 'cuda': model = model.to(memory_format=torch.channels_last)
     opt = partial(Adam, mom=0.9, sqr_mom=0.999, eps=1e-8, decouple_wd=cfg.decouple_wd)
-    learn = Learner(DataLoaders(train_dl, valid_dl), model, loss_func=ContrastiveLoss(cfg.temperature), opt_func=opt,
+    loss = SupervisedLoss() if classes is not None else ContrastiveLoss(cfg.temperature)
+    learn = Learner(DataLoaders(train_dl, valid_dl, device=dev), model, loss_func=loss, opt_func=opt,
                     lr=cfg.lr, wd=cfg.wd, cbs=[cb], path=path, train_bn=True)
     if dev.type == 'cuda': learn.to_bf16()
     return learn
@@ -231,6 +281,12 @@ def pretrain_learner(df:pd.DataFrame, # frame table
 # %% ../nbs/12_pretrain.ipynb #a3e936b6
 def _device_name(dev:torch.device) -> str:
     return torch.cuda.get_device_name(dev) if dev.type == 'cuda' else f'cpu ({platform.processor() or platform.machine()}, {torch.get_num_threads()} threads)'
+
+def run_record(cfg:PretrainConfig, df:pd.DataFrame, # the frames pretrained on
+               data:str=None, # where `df` came from
+              ) -> dict:
+    "What a run folder's `config.json` holds: the config, the data, the frame count and the package versions."
+    return dict(asdict(cfg), data=data, n_frames=len(df), awcl=awcl.__version__, torch=torch.__version__)
 
 def pretrain(df:pd.DataFrame, # frame table
              cfg:PretrainConfig,
@@ -256,8 +312,7 @@ def pretrain(df:pd.DataFrame, # frame table
         learn.opt.load_state_dict(dict(state=st['opt']['state'], hypers=L(st['opt']['hypers'])))
         start, stats = st['epoch'] + 1, RunStats(st['stats'])
         if start >= cfg.epochs: warnings.warn(f'{ck} already holds {start} epochs; nothing to do')
-    (out/'config.json').write_text(json.dumps(dict(asdict(cfg), data=data, n_frames=len(df), awcl=awcl.__version__,
-                                                   torch=torch.__version__), indent=1) + '\n')
+    (out/'config.json').write_text(json.dumps(run_record(cfg, df, data), indent=1) + '\n')
     learn.add_cbs([stats, Checkpoint(out, cfg, stats, start)] + list(cbs or []))
     if start < cfg.epochs:
         fit = learn.fit_one_cycle if cfg.schedule == 'one_cycle' else learn.fit
@@ -272,7 +327,9 @@ def pretrain(df:pd.DataFrame, # frame table
     return m
 
 # %% ../nbs/12_pretrain.ipynb #da51976e
-PHANTOM_DEFAULT = dict(n_scans=100, frames_per_scan=20, size=128, seed=0, splits=(0.4, 0.1, 0.5))
+PHANTOM_DEFAULT = dict(n_scans=120, frames_per_scan=40, size=128, seed=0, splits=(0.25, 0.05, 0.7), sweep=True, labelled=0.25)
+SEG_PHANTOM_DEFAULT = dict(n_scans=40, frames_per_scan=12, size=128, seed=0, splits=(0.4, 0.2, 0.4), domain='B',
+                           classes=['head-tt', 'head-tv', 'head-tc'])   # the cross-domain segmentation target
 
 def cache_dir() -> Path:
     "awcl's cache folder: `$AWCL_CACHE` or `~/.cache/awcl`."
@@ -282,7 +339,7 @@ def default_phantoms(**kwargs) -> pd.DataFrame:
     "The frame table of the default phantom set (`PHANTOM_DEFAULT`, overridden by `kwargs`), generated once and cached."
     from awcl.synthetic import make_phantoms
     p = {**PHANTOM_DEFAULT, **kwargs}
-    d = cache_dir()/('phantoms-' + '-'.join(f'{k}{v}' for k, v in sorted(p.items()))).replace(' ', '').replace(',', '_')
+    d = cache_dir()/('phantoms-' + hashlib.sha1(json.dumps(p, sort_keys=True, default=str).encode()).hexdigest()[:12])
     if not (d/'frames.csv').is_file():
         d.parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(dir=d.parent, prefix='.tmp-'))

@@ -4,14 +4,16 @@
 
 # %% ../nbs/21_segmentation.ipynb #dc4bbe5b
 from __future__ import annotations
+import copy, math
 from pathlib import Path
-import numpy as np, pandas as pd, torch, torch.nn as nn
-from PIL import Image
+import numpy as np, pandas as pd, torch, torch.nn as nn, torch.nn.functional as F
 from scipy import ndimage as ndi
 from sklearn.metrics import f1_score, jaccard_score
 from torch.optim.swa_utils import update_bn
+from fastprogress.fastprogress import progress_bar
 from fastai.learner import Learner
 from fastai.callback.core import Callback
+from fastai.callback.tracker import TrackerCallback
 from fastai.callback.training import BnFreeze
 from fastai.callback.schedule import *  # noqa: F401 (adds fit_one_cycle)
 from fastai.data.core import DataLoaders
@@ -21,13 +23,50 @@ from fastai.optimizer import Adam
 from fastai.vision.models.unet import DynamicUnet
 from .core import AwclError, SPLITS, rng, torch_rng
 from .data import hc18_mask, load_gray, head_circumference_mm, split_by_scan, check_scan_disjoint
-from .images import letterbox, load_frames
+from .images import letterbox
 from .models import create_encoder, GrayToRGB
 from .sampler import ShuffledBatchSampler
 
 # %% auto #0
-__all__ = ['PROTOCOLS', 'head_mask', 'seg_frames', 'load_seg_data', 'SegLoader', 'SegCallback', 'seg_model', 'seg_encoder',
-           'seg_learner', 'frame_scores', 'seg_metrics', 'predict_masks', 'show_segmentations', 'run_segmentation']
+__all__ = ['DECODERS', 'PROTOCOLS', 'SEG_DEFAULTS', 'fill_outline', 'head_mask', 'seg_frames', 'load_seg_data', 'SegLoader',
+           'StepBatches', 'SegCallback', 'FPNHead', 'seg_model', 'seg_encoder', 'decoder_params', 'seg_protocol',
+           'KeepBest', 'seg_learner', 'seg_fit', 'frame_scores', 'seg_metrics', 'predict_masks', 'show_segmentations',
+           'run_segmentation']
+
+# %% ../nbs/21_segmentation.ipynb #054aa511
+def _crop(m:np.ndarray, margin:int=5) -> tuple:
+    "Row and column slices of `m`'s bounding box grown by `margin` px and clipped to the image."
+    r, c = np.flatnonzero(m.any(1)), np.flatnonzero(m.any(0))
+    return slice(max(r[0] - margin, 0), r[-1] + margin + 1), slice(max(c[0] - margin, 0), c[-1] + margin + 1)
+
+def _fill_holes(m:np.ndarray) -> np.ndarray:
+    "`ndi.binary_fill_holes(m)` by one labelling of the background: holes are components touching no edge."
+    lab, n = ndi.label(~m)
+    keep = np.ones(n + 1, bool); keep[0] = False
+    keep[np.concatenate([lab[0], lab[-1], lab[:, 0], lab[:, -1]])] = False
+    return m | keep[lab]
+
+def fill_outline(outline:np.ndarray, # bool H x W head outline (an HC18 annotation)
+                ) -> np.ndarray:
+    "The filled head region (bool H x W), by `awcl.data.hc18_mask`'s rule, computed on the outline's bounding box."
+    outline = np.asarray(outline, bool)
+    if not outline.any(): raise AwclError('the annotation holds no outline')
+    box, out = _crop(outline), np.zeros_like(outline)
+    o = outline[box]
+    for closed in (o, ndi.binary_closing(o, np.ones((3, 3), bool), iterations=2)):
+        filled = _fill_holes(closed)
+        if (filled & ~closed).any():
+            out[box] = filled
+            return out
+    from skimage.measure import EllipseModel
+    from skimage.draw import polygon
+    rows, cols = np.nonzero(outline)
+    m = EllipseModel.from_estimate(np.column_stack([cols, rows]).astype(float))
+    if not m: raise AwclError('the outline does not enclose a region and no ellipse fits it')
+    x, y = m.predict_xy(np.linspace(0, 2*np.pi, 1440)).T
+    out[polygon(y, x, shape=outline.shape)] = True
+    return out | outline
+
 
 # %% ../nbs/21_segmentation.ipynb #2ec55ac8
 def head_mask(path:str|Path, # a head mask: a filled region (phantoms) or an HC18 ellipse outline
@@ -35,16 +74,25 @@ def head_mask(path:str|Path, # a head mask: a filled region (phantoms) or an HC1
     "The filled head region (bool H x W) of a mask file, whether it holds a filled region or an HC18 outline."
     m = load_gray(path) > 127
     if not m.any(): raise AwclError(f'{path}: the mask is empty')
-    if ndi.binary_erosion(m).sum() > 0.5 * m.sum(): return ndi.binary_fill_holes(m)   # a region: keep it
-    return hc18_mask(path)                                                              # an outline: fill it
+    box = _crop(m)
+    if ndi.binary_erosion(m[box]).sum() > 0.5 * m.sum():                      # a region: keep it
+        out = np.zeros_like(m); out[box] = ndi.binary_fill_holes(m[box]); return out
+    try: return fill_outline(m)                                               # an outline: fill it
+    except AwclError as e: raise AwclError(f'{path}: {e}') from None
 
 # %% ../nbs/21_segmentation.ipynb #826667be
+def _check_budget(label_budget):
+    if not (isinstance(label_budget, (int, float)) and 0 < label_budget <= 1):
+        raise AwclError(f'label_budget={label_budget!r} must be a fraction of the training scans in (0, 1]')
+
 def seg_frames(df:pd.DataFrame, # frame table with `mask` and `pixel_mm` columns
-               seed:int=0, # seeds the split of rows that have none
+               seed:int=0, # seeds the split of rows that have none, and the scans a label budget keeps
                valid_pct:float=0.2, # fraction of scans drawn for `valid` (rows without a split only)
                test_pct:float=0.2, # fraction of scans drawn for `test` (rows without a split only)
+               label_budget:float=1.0, # fraction of the training scans kept (whole scans, at least 2 frames)
               ) -> pd.DataFrame:
     "The rows of `df` with a mask and a pixel size, every one in a scan-disjoint train, valid or test split."
+    _check_budget(label_budget)
     miss = [c for c in ('mask', 'pixel_mm') if c not in df.columns]
     if miss: raise AwclError(f'head segmentation needs a mask and a pixel size per frame; the frame table has no '
                              f'{" or ".join(f"`{c}`" for c in miss)} column')
@@ -64,38 +112,69 @@ def seg_frames(df:pd.DataFrame, # frame table with `mask` and `pixel_mm` columns
         if not n.get(s, 0):
             raise AwclError(f'the {s} split holds no frame with a mask ({len(t)} frames in {t.scan.nunique()} scans: '
                             f'{", ".join(f"{k} {v}" for k, v in n.items())})')
+    if label_budget < 1:
+        tr = t['split'].eq('train')
+        scans = np.sort(t.loc[tr, 'scan'].astype(str).unique())
+        order = scans[rng(seed, 'label-budget').permutation(len(scans))]
+        size = t[tr].groupby(t.loc[tr, 'scan'].astype(str)).size()[order].to_numpy()
+        k = max(math.ceil(label_budget * len(scans) - 1e-9), int(np.searchsorted(np.cumsum(size), 2)) + 1)
+        t = t[~tr | t['scan'].astype(str).isin(order[:k])].reset_index(drop=True)
     return t
 
 # %% ../nbs/21_segmentation.ipynb #e90b4ab9
+def _load_pair(path, mask, size):
+    "One frame and its filled head mask, letterboxed to `size`, and the scale factor."
+    img, hm = load_gray(path), head_mask(mask)
+    if hm.shape != img.shape:
+        raise AwclError(f'{mask}: mask is {hm.shape[1]} x {hm.shape[0]}, its image {path} is {img.shape[1]} x {img.shape[0]}')
+    f, s = letterbox(img, size)
+    return f, letterbox(hm, size, nearest=True)[0], s
+
 def load_seg_data(df:pd.DataFrame, # segmentation frames (see `seg_frames`)
                   size:int, # side of the square working resolution
+                  progress:bool=False, # show a fastprogress bar
                  ) -> tuple[torch.Tensor, torch.Tensor, np.ndarray]:
     "Letterboxed frames (uint8 `[N,1,S,S]`), filled head masks (uint8 0/1, same shape) and pixel sizes in mm at that size."
-    frames, scales = load_frames(df, size)
-    masks = torch.zeros_like(frames)
-    for i, (p, m) in enumerate(zip(df['path'], df['mask'])):
-        hm = head_mask(m)
-        with Image.open(p) as im: w, h = im.size
-        if hm.shape != (h, w): raise AwclError(f'{m}: mask is {hm.shape[1]} x {hm.shape[0]}, its image {p} is {w} x {h}')
-        masks[i, 0] = torch.from_numpy(letterbox(hm, size, nearest=True)[0].astype(np.uint8))
+    n = len(df)
+    frames, masks, scales = (torch.zeros(n, 1, size, size, dtype=torch.uint8), torch.zeros(n, 1, size, size, dtype=torch.uint8),
+                             np.ones(n))
+    rows = list(zip(df['path'], df['mask']))
+    for i in (progress_bar(range(n), leave=False) if progress else range(n)):
+        f, m, scales[i] = _load_pair(*rows[i], size)
+        frames[i, 0], masks[i, 0] = torch.from_numpy(f), torch.from_numpy(m.astype(np.uint8))
     return frames, masks, df['pixel_mm'].to_numpy(float) / scales
 
 # %% ../nbs/21_segmentation.ipynb #3cae7e18
 class SegLoader:
-    "Batches of `(frames, masks)` (uint8) from tensors held in memory, in the order `batches` gives."
+    "Batches of `(frames, masks)` (uint8) from tensors held in memory, in the order `batches` gives, on `device`."
     n_inp = 1
-    def __init__(self, frames:torch.Tensor, masks:torch.Tensor, batches):
-        self.frames, self.masks, self.dataset, self.batches = frames, masks, frames, batches
+    def __init__(self, frames:torch.Tensor, masks:torch.Tensor, batches, device=None):
+        self.frames, self.masks, self.dataset, self.batches, self.device = frames, masks, frames, batches, device
+    def to(self, device): self.device = device; return self
     def __len__(self): return len(self.batches)
     def __iter__(self):
         for b in self.batches:
             i = torch.as_tensor(list(b), dtype=torch.long)
-            yield self.frames[i], self.masks[i]
+            x, y = self.frames[i], self.masks[i]
+            yield (x, y) if self.device is None else (x.to(self.device), y.to(self.device))
+
+class StepBatches:
+    "`per_epoch` batches per (fastai) epoch, taken in turn from seeded passes of a `ShuffledBatchSampler` over `n` rows."
+    def __init__(self, n:int, bs:int, per_epoch:int|None=None, seed:int=0):
+        self.passes = ShuffledBatchSampler(n, bs, seed=seed, drop_last=n % bs == 1)
+        self.per_epoch, self.epoch = per_epoch or len(self.passes), 0
+    def set_epoch(self, epoch:int): self.epoch = epoch
+    def __len__(self): return self.per_epoch
+    def __iter__(self):
+        k, start = len(self.passes), self.epoch * self.per_epoch
+        for g in range(start, start + self.per_epoch):
+            if g % k == 0 or g == start: self.passes.set_epoch(g // k); batches = list(self.passes)
+            yield batches[g % k]
 
 class SegCallback(Callback):
     "Sets each epoch's batch order; turns uint8 batches into floats and class targets, with a paired random flip in training."
     order = 0
-    def __init__(self, sampler:ShuffledBatchSampler, seed:int=0, flip_p:float=0.5):
+    def __init__(self, sampler:StepBatches, seed:int=0, flip_p:float=0.5):
         self.sampler, self.seed, self.flip_p = sampler, seed, flip_p
     def before_epoch(self): self.sampler.set_epoch(self.epoch)
     def before_batch(self):
@@ -107,58 +186,130 @@ class SegCallback(Callback):
         self.learn.xb, self.learn.yb = (x,), (y[:, 0],)
 
 # %% ../nbs/21_segmentation.ipynb #7c864ef5
+def _stages(body:nn.Sequential, x:torch.Tensor) -> list:
+    "The outputs of the four ResNet stages (`layer1`-`layer4`) of an encoder body."
+    x, out = body[:4](x), []
+    for layer in body[4:]: x = layer(x); out.append(x)
+    return out
+
+class FPNHead(nn.Module):
+    "A light decoder on `body`'s four stages: 1x1 convs to `width`, top-down upsample-and-add, 3x3 conv, 1x1 conv, upsample."
+    def __init__(self, body:nn.Sequential, # encoder body: stem (4 modules) then 4 stages
+                 chs:list, # channels of the four stages
+                 width:int=64, # channels of the pyramid
+                 n_out:int=2): # output classes
+        super().__init__()
+        self.body, self.lateral = body, nn.ModuleList(nn.Conv2d(c, width, 1) for c in chs)
+        self.head = nn.Sequential(nn.Conv2d(width, width, 3, padding=1, bias=False), nn.BatchNorm2d(width),
+                                  nn.ReLU(inplace=True), nn.Conv2d(width, n_out, 1))
+    def forward(self, x):
+        feats = _stages(self.body, x)
+        y = self.lateral[-1](feats[-1])
+        for f, lat in zip(feats[-2::-1], self.lateral[-2::-1]):
+            y = lat(f) + F.interpolate(y, size=f.shape[-2:], mode='bilinear', align_corners=False)
+        return F.interpolate(self.head(y), size=x.shape[-2:], mode='bilinear', align_corners=False)
+
+DECODERS = ('unet', 'light')
+
 def seg_model(arch:str='resnet18', # torchvision ResNet, see `awcl.models.ARCHS`
               encoder:str|Path='random', # `random`, `imagenet`, or an awcl `encoder.pth`
               size:int=64, # side of the square input
               seed:int=0, # seeds the encoder (if random) and the decoder
+              decoder:str='unet', # `unet` (fastai's DynamicUnet) or `light` (`FPNHead`)
+              width:int=64, # channels of the light decoder
              ) -> nn.Sequential:
-    "`GrayToRGB` -> U-Net (`DynamicUnet` on the encoder's body) -> 2-class logits `[B,2,size,size]`; `m[1][0]` is the body."
+    "`GrayToRGB` -> encoder body + decoder -> 2-class logits `[B,2,size,size]`; `seg_encoder(m)` is the body."
     if int(size) != size or size < 32: raise AwclError(f'size={size!r}: segmentation needs at least 32 px (a ResNet downsamples 32 times)')
+    if decoder not in DECODERS: raise AwclError(f'decoder={decoder!r}: choose one of {", ".join(DECODERS)}')
     enc = create_encoder(arch, init=encoder, seed=seed)
     body = nn.Sequential(*list(enc.children())[:-2])
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed + 1)
-        unet = DynamicUnet(body, 2, (size, size))
-    return nn.Sequential(GrayToRGB(), unet)
+        if decoder == 'unet': dec = DynamicUnet(body, 2, (size, size))
+        else:
+            chs = [[m for m in stage.modules() if isinstance(m, nn.BatchNorm2d)][-1].num_features for stage in body[4:]]
+            dec = FPNHead(body, chs, width)
+    return nn.Sequential(GrayToRGB(), dec)
 
 def seg_encoder(model:nn.Sequential) -> nn.Module:
     "The encoder body inside a `seg_model`."
-    return model[1][0]
+    return model[1].body if isinstance(model[1], FPNHead) else model[1][0]
+
+def decoder_params(model:nn.Sequential) -> int:
+    "Number of parameters of a `seg_model` outside its encoder body."
+    enc = {id(p) for p in seg_encoder(model).parameters()}
+    return sum(p.numel() for p in model.parameters() if id(p) not in enc)
 
 # %% ../nbs/21_segmentation.ipynb #065aee59
-PROTOCOLS = ('linear', 'finetune')
+PROTOCOLS = ('frozen', 'finetune')
+SEG_DEFAULTS = {'frozen': dict(steps=200, bs=32, lr=3e-3), 'finetune': dict(steps=120, bs=16, lr=1e-3)}
+
+def seg_protocol(protocol:str) -> str:
+    "`protocol` checked, with `linear` read as `frozen`."
+    if protocol == 'linear': return 'frozen'
+    if protocol not in PROTOCOLS: raise AwclError(f'protocol={protocol!r}: choose one of {", ".join(PROTOCOLS)} (linear is frozen)')
+    return protocol
+
+class KeepBest(TrackerCallback):
+    "Keep the model state of the best `monitor` value in memory; restore it after fitting (`best_epoch` says which)."
+    order = TrackerCallback.order + 1
+    def __init__(self, monitor:str='dice'): super().__init__(monitor=monitor); self.state = self.best_epoch = None
+    def before_fit(self): super().before_fit(); self.state = self.best_epoch = None
+    def after_epoch(self):
+        super().after_epoch()
+        if self.new_best: self.state, self.best_epoch = copy.deepcopy(self.learn.model.state_dict()), self.epoch
+    def after_fit(self):
+        super().after_fit()
+        if self.state is not None: self.learn.model.load_state_dict(self.state)
 
 def _seq_batches(n, bs): return [list(range(i, min(i + bs, n))) for i in range(0, n, bs)]
 
 def seg_learner(train:tuple, # `(frames, masks)` uint8 `[N,1,S,S]` of the training split
                 valid:tuple, # `(frames, masks)` of the validation split
                 encoder:str|Path='random', # `random`, `imagenet`, or an awcl `encoder.pth`
-                protocol:str='linear', # `linear` (frozen encoder) or `finetune` (everything trains)
+                protocol:str='frozen', # `frozen` (light decoder on a frozen encoder; `linear` is an alias) or `finetune`
                 arch:str='resnet18', # torchvision ResNet
-                bs:int=16, # batch size
-                lr:float=1e-3, # peak learning rate of the one-cycle schedule
+                bs:int|None=None, # batch size; default: the protocol's (`SEG_DEFAULTS`)
+                lr:float|None=None, # peak learning rate (decoder); default: the protocol's
                 seed:int=0, # seeds the model, the batch order and the flips
                 device:str|None=None, # `cuda` or `cpu`; default: cuda when available
                 path:str|Path='.', # fastai's working folder (nothing is written there)
+                steps_per_epoch:int|None=None, # optimiser steps between validations; default: one pass of the training frames
+                width:int=64, # channels of the light decoder (`frozen`)
                ) -> Learner:
-    "A fastai `Learner` that trains a U-Net on `encoder` to segment the head, under `protocol`."
-    if protocol not in PROTOCOLS: raise AwclError(f'protocol={protocol!r}: choose one of {", ".join(PROTOCOLS)}')
+    "A fastai `Learner` that segments the head on `encoder` under `protocol`; it keeps the checkpoint of best valid Dice."
+    protocol = seg_protocol(protocol)
+    bs, lr = bs or SEG_DEFAULTS[protocol]['bs'], lr or SEG_DEFAULTS[protocol]['lr']
     if int(bs) != bs or bs < 2: raise AwclError(f'bs={bs!r} must be an integer >= 2')
     (tr_x, tr_y), (va_x, va_y) = train, valid
     if len(tr_x) < 2: raise AwclError(f'{len(tr_x)} training frames: segmentation needs at least 2')
     dev = torch.device(device or ('cuda' if torch.cuda.is_available() else 'cpu'))
-    model = seg_model(arch, encoder, tr_x.shape[-1], seed)
+    model = seg_model(arch, encoder, tr_x.shape[-1], seed, decoder='light' if protocol == 'frozen' else 'unet', width=width)
     body, cbs = seg_encoder(model), []
     model.to(dev)
-    if protocol == 'linear':
-        chunks = torch.tensor_split(tr_x, -(-len(tr_x) // bs))          # balanced, so none holds a single frame
-        update_bn((x.float() / 255 for x in chunks), nn.Sequential(model[0], body), device=dev)
+    chunks = torch.tensor_split(tr_x, -(-len(tr_x) // bs))          # balanced, so none holds a single frame
+    update_bn((x.float() / 255 for x in chunks), nn.Sequential(model[0], body), device=dev)
+    if protocol == 'frozen':
         body.requires_grad_(False)
         cbs.append(BnFreeze())
-    sampler = ShuffledBatchSampler(len(tr_x), bs, seed=seed, drop_last=len(tr_x) % bs == 1)
-    dls = DataLoaders(SegLoader(tr_x, tr_y, sampler), SegLoader(va_x, va_y, _seq_batches(len(va_x), bs)))
-    return Learner(dls, model, loss_func=CrossEntropyLossFlat(axis=1), opt_func=Adam, lr=lr,
-                   metrics=[Dice(), JaccardCoeff()], cbs=[SegCallback(sampler, seed)] + cbs, path=path)
+    batches = StepBatches(len(tr_x), bs, steps_per_epoch, seed)
+    dls = DataLoaders(SegLoader(tr_x, tr_y, batches), SegLoader(va_x, va_y, _seq_batches(len(va_x), bs)), device=dev)
+    enc = {id(p) for p in body.parameters()}
+    split = lambda m: [list(seg_encoder(m).parameters()), [p for p in m.parameters() if id(p) not in enc]]
+    return Learner(dls, model, loss_func=CrossEntropyLossFlat(axis=1), opt_func=Adam, lr=lr, splitter=split,
+                   metrics=[Dice(), JaccardCoeff()], cbs=[SegCallback(batches, seed), KeepBest('dice')] + cbs, path=path)
+
+def seg_fit(learn:Learner, # a `seg_learner`
+            epochs:int, # validations (fastai epochs of `steps_per_epoch` steps each)
+            protocol:str='frozen', # `finetune` trains the encoder at a tenth of `learn.lr`
+            progress:bool=False, # show fastprogress bars and the per-epoch table
+           ) -> Learner:
+    "One-cycle training of a `seg_learner`, then the checkpoint of best valid Dice restored."
+    lr = slice(learn.lr / 10, learn.lr) if seg_protocol(protocol) == 'finetune' else learn.lr
+    if progress: learn.fit_one_cycle(epochs, lr)
+    else:
+        with learn.no_bar(), learn.no_logging(): learn.fit_one_cycle(epochs, lr)
+    return learn
 
 # %% ../nbs/21_segmentation.ipynb #2f8c3803
 def frame_scores(pred:np.ndarray, # predicted head masks, bool `[N,H,W]`
@@ -218,30 +369,48 @@ def show_segmentations(frames:torch.Tensor, # uint8 `[N,1,S,S]`
 
 def run_segmentation(df:pd.DataFrame, # frame table with masks and pixel sizes (HC18, or phantoms with head frames)
                      encoder:str|Path='random', # `random`, `imagenet`, or an awcl `encoder.pth`
-                     protocol:str='linear', # `linear` (frozen encoder) or `finetune`
+                     protocol:str='frozen', # `frozen` (light decoder, frozen encoder; `linear` is an alias) or `finetune`
                      arch:str='resnet18', # torchvision ResNet
                      size:int=64, # working resolution (square, letterboxed)
-                     epochs:int=5, # training epochs (one-cycle schedule)
-                     bs:int=16, # batch size
-                     lr:float=1e-3, # peak learning rate
-                     seed:int=0, # seeds the split (rows without one), model, batch order and flips
+                     steps:int|None=None, # optimiser steps; default: the protocol's (`SEG_DEFAULTS`)
+                     epochs:int|None=None, # instead of `steps`: passes over the training frames
+                     checks:int=10, # validations, each may become the kept checkpoint
+                     bs:int|None=None, # batch size; default: the protocol's
+                     lr:float|None=None, # peak learning rate; default: the protocol's
+                     label_budget:float=1.0, # fraction of the training scans used (whole scans, seeded)
+                     seed:int=0, # seeds the split (rows without one), label budget, model, batch order and flips
                      out:str|Path|None=None, # folder for `segmentations.png`; nothing is written without it
                      device:str|None=None, # `cuda` or `cpu`; default: cuda when available
+                     progress:bool=False, # fastprogress bars for loading and training
                     ) -> dict:
-    "Train a head segmenter on `encoder` under `protocol` and score it on the test frames: Dice, IoU, HC error in mm."
-    if int(epochs) != epochs or epochs < 1: raise AwclError(f'epochs={epochs!r} must be an integer >= 1')
+    "Train a head segmenter on `encoder` under `protocol`; score it on the test frames: Dice, IoU, HC error (mm), `per_frame`."
+    protocol = seg_protocol(protocol)
+    d = SEG_DEFAULTS[protocol]
+    bs, lr = bs or d['bs'], lr or d['lr']
+    for k, v in dict(steps=steps, epochs=epochs, checks=checks).items():
+        if v is not None and (int(v) != v or v < 1): raise AwclError(f'{k}={v!r} must be an integer >= 1')
     fmt = df.attrs.get('format')
-    t = seg_frames(df, seed=seed)
-    frames, masks, px = load_seg_data(t, size)
+    t = seg_frames(df, seed=seed, label_budget=label_budget)
+    frames, masks, px = load_seg_data(t, size, progress=progress)
     part = {s: np.flatnonzero(t.split == s) for s in SPLITS}
+    n_tr = len(part['train'])
+    per_pass = n_tr // bs if n_tr % bs == 1 else -(-n_tr // bs)
+    steps = int(epochs * per_pass if epochs is not None else steps or d['steps'])
+    checks = min(checks, steps)
     learn = seg_learner((frames[part['train']], masks[part['train']]), (frames[part['valid']], masks[part['valid']]),
-                        encoder, protocol, arch, bs, lr, seed, device, path=out or '.')
-    with learn.no_bar(), learn.no_logging(): learn.fit_one_cycle(epochs, lr)
+                        encoder, protocol, arch, bs, lr, seed, device, path=out or '.', steps_per_epoch=steps // checks)
+    seg_fit(learn, checks, protocol, progress)
+    kb = next(c for c in learn.cbs if isinstance(c, KeepBest))
     te = t.iloc[part['test']]
-    true, pred = masks[part['test'], 0].numpy() > 0, predict_masks(learn.model, frames[part['test']], bs)
+    true, pred = masks[part['test'], 0].numpy() > 0, predict_masks(learn.model, frames[part['test']], 64)
     scores = frame_scores(pred, true, px[part['test']], te.hc_mm.to_numpy(float))
-    res = dict(task='hcseg', protocol=protocol, encoder=str(encoder), seed=seed, size=size, epochs=epochs,
-               **{f'n_{s}': len(part[s]) for s in SPLITS}, **seg_metrics(scores))
+    steps = checks * (steps // checks)
+    res = dict(task='hcseg', protocol=protocol, encoder=str(encoder), seed=seed, size=size, steps=steps,
+               epochs=round(steps * bs / n_tr, 2), best_step=(kb.best_epoch + 1) * (steps // checks), bs=bs, lr=lr,
+               label_budget=float(label_budget), **{f'n_{s}': len(part[s]) for s in SPLITS}, **seg_metrics(scores))
+    res['per_frame'] = pd.DataFrame(dict(scan=te.scan.astype(str).values, frame=te.path.astype(str).values,
+                                         score=scores.dice.values, dice=scores.dice.values, iou=scores.iou.values,
+                                         hc_err_mm=scores.hc_err_mm.values))
     if out is not None:
         out = Path(out); out.mkdir(parents=True, exist_ok=True)
         title = (f"{protocol}, encoder {Path(str(encoder)).name}: Dice {res['dice']:.3f}, HC error {res['hc_mae_mm']:.1f} mm "

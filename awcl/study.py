@@ -4,23 +4,24 @@
 
 # %% ../nbs/31_run_study.ipynb #07ef5f0b
 from __future__ import annotations
-import ast, json, os, sys, time
+import ast, hashlib, json, os, sys, time
 from pathlib import Path
 from typing import Annotated
 import numpy as np, pandas as pd
-from scipy.stats import spearmanr
 from .core import AwclError, cli_errors, rng
+from .data import split_by_scan, check_scan_disjoint
 from fastcore.script import call_parse
 from fastcore.xtras import modified_env
 
 # %% auto #0
-__all__ = ['BASELINES', 'RESULT_COLUMNS', 'STUDY_PRESETS', 'INLINE_BACKEND', 'method_specs', 'results_frame', 'subsample_scans',
-           'summarise_hypotheses', 'study_notebook', 'study_parameters', 'run_study', 'awcl_study']
+__all__ = ['BASELINES', 'RESULT_COLUMNS', 'STUDY_PRESETS', 'INLINE_BACKEND', 'method_specs', 'partition_scans', 'table_key',
+           'file_key', 'stale_keys', 'results_frame', 'subsample_scans', 'study_notebook', 'study_parameters',
+           'run_study', 'awcl_study']
 
 # %% ../nbs/31_run_study.ipynb #5cdb1e8a
-BASELINES = ('random', 'imagenet', 'simclr', 'scan', 'supcon')
+BASELINES = ('random', 'imagenet', 'supervised', 'simclr', 'scan', 'supcon')
 
-def method_specs(methods:list, # names: random, imagenet, simclr, scan, supcon, awcl-fine, awcl-coarse
+def method_specs(methods:list, # names: random, imagenet, supervised, simclr, scan, supcon, awcl-fine, awcl-coarse
                  ratios:list=(1.0,), # anatomy ratios of the AWCL runs
                  positive:str='pair', # AWCL positives: pair or batch
                  ratio_granularity:str='fine', # the AWCL granularity whose ratio is swept
@@ -31,6 +32,8 @@ def method_specs(methods:list, # names: random, imagenet, simclr, scan, supcon, 
     for m in methods:
         if m in ('random', 'imagenet'):
             specs.append(dict(name=m, method=m, config=None, row=dict(method=m, granularity=None, anatomy_ratio=np.nan, positive=None)))
+        elif m == 'supervised':   # the positive control: cross-entropy on the labelled pretraining frames
+            specs.append(dict(name=m, method=m, config=dict(method='supervised', granularity='fine'), row=dict(method=m, granularity='fine', anatomy_ratio=np.nan, positive=None)))
         elif m == 'simclr':
             specs.append(dict(name=m, method=m, config=dict(method='simclr'), row=dict(method=m, granularity=None, anatomy_ratio=0.0, positive='pair')))
         elif m == 'scan':
@@ -45,6 +48,49 @@ def method_specs(methods:list, # names: random, imagenet, simclr, scan, supcon, 
                                   row=dict(method='awcl', granularity=g, anatomy_ratio=float(r), positive=positive)))
         else: raise AwclError(f'methods: unknown method {m!r}; choose from {", ".join(BASELINES + ("awcl-fine", "awcl-coarse"))}')
     return specs
+
+# %% ../nbs/31_run_study.ipynb #80e59544
+def partition_scans(df:pd.DataFrame, # a frame table, with or without a `split` column
+                    seed:int=0, # draws the split of rows that have none
+                    pretrain_pct:float=0.5, # fraction of the unsplit scans given to pretraining
+                   ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    "Pretraining frames (`train`/`valid` scans) and downstream frames (`test` scans, split cleared): no scan in both."
+    if not 0 < pretrain_pct < 1: raise AwclError(f'pretrain_pct={pretrain_pct!r} must lie strictly between 0 and 1')
+    t = df.copy()
+    if 'split' not in t: t['split'] = None
+    if t.split.isna().any():
+        t = split_by_scan(t, valid_pct=pretrain_pct / 10, test_pct=1 - pretrain_pct, seed=seed)
+    check_scan_disjoint(t)
+    pre = t[t.split.isin(['train', 'valid'])].reset_index(drop=True)
+    down = t[t.split.eq('test')].assign(split=None).reset_index(drop=True)
+    for name, part in (('pretraining', pre), ('downstream', down)):
+        if not len(part): raise AwclError(f'partition_scans: no {name} scans among the {t.scan.nunique()} scans of the table')
+    pre.attrs, down.attrs = dict(df.attrs), dict(df.attrs)
+    return pre, down
+
+# %% ../nbs/31_run_study.ipynb #42d36867
+def table_key(df:pd.DataFrame, # a frame table
+              cols:tuple=('path', 'scan', 'fine', 'coarse', 'split', 'mask'), # the columns that define it
+             ) -> str:
+    "A short content hash of the frame table's rows: same rows, same key."
+    t = df[[c for c in cols if c in df.columns]].astype(str)
+    return hashlib.sha1(pd.util.hash_pandas_object(t, index=False).to_numpy().tobytes()).hexdigest()[:16]
+
+def file_key(path:str|Path) -> str:
+    "A short content hash of a file (e.g. an `encoder.pth`), or the string itself for `random`/`imagenet`."
+    p = Path(str(path))
+    return hashlib.sha1(p.read_bytes()).hexdigest()[:16] if p.is_file() else str(path)
+
+def stale_keys(folder:str|Path, # a run or evaluation folder
+               config:dict, # the configuration that would make it now
+              ) -> list|None:
+    "None when `folder` holds no finished result; else the keys whose value differs from its `config.json` ([] = reusable)."
+    folder = Path(folder)
+    if not (folder/'metrics.json').is_file(): return None
+    try: old = json.loads((folder/'config.json').read_text())
+    except (OSError, ValueError): return ['config.json']
+    new = json.loads(json.dumps(config, default=str))
+    return sorted(k for k in set(old) | set(new) if old.get(k) != new.get(k))
 
 # %% ../nbs/31_run_study.ipynb #98dd13d7
 RESULT_COLUMNS = ['method', 'granularity', 'anatomy_ratio', 'positive', 'task', 'protocol', 'seed',
@@ -67,75 +113,18 @@ def subsample_scans(df:pd.DataFrame, n:int|None, seed:int=0) -> pd.DataFrame:
     keep = order[:max(1, int(np.searchsorted(np.cumsum(sizes), n, side='right')))]
     return df[df.scan.isin(keep)]
 
-# %% ../nbs/31_run_study.ipynb #d30869c5
-def _score(res):
-    return res.assign(score=np.where(res.task.eq('hcseg'), res.dice, res.accuracy))
-
-def _cmp(a, b, sa, sb):
-    d, noise = a - b, np.nanmax([sa, sb, 0])
-    return ('held' if d > noise else 'did not hold' if d < -noise else 'undecided (within seed spread)'), d
-
-def summarise_hypotheses(res:pd.DataFrame, # the study's results table
-                         granularity:str='fine', # the AWCL granularity of the ratio sweep
-                        ) -> str:
-    "A markdown summary of the paper's hypotheses on this run's results."
-    sc = _score(res)
-    g = sc.groupby(['name', 'task', 'protocol']).score.agg(['mean', 'std']).reset_index()
-    get = lambda n, t, p: g[(g.name == n) & (g.task == t) & (g.protocol == p)]
-    seeds = sorted(int(s) for s in res.seed.unique())
-    lines = [f'**Study summary** ({len(res)} results, seeds {seeds}; score = accuracy for planes/brain, Dice for hcseg).', '']
-    if len(seeds) < 2: lines += ['One seed only: no spread across seeds to judge differences by; read them as indications.', '']
-    def chain(names, label):
-        out = [f'- **{label}**']
-        for (t, p), _ in g.groupby(['task', 'protocol']):
-            rows = [get(n, t, p) for n in names]
-            if any(r.empty for r in rows): continue
-            m = [float(r['mean'].iloc[0]) for r in rows]; s = [float(r['std'].fillna(0).iloc[0]) for r in rows]
-            verdicts = [_cmp(m[i], m[i + 1], s[i], s[i + 1])[0] for i in range(len(names) - 1)]
-            v = 'held' if all(x == 'held' for x in verdicts) else ('did not hold' if any(x == 'did not hold' for x in verdicts) else 'undecided')
-            out.append(f'  - {t} / {p}: ' + ' > '.join(f'{n} {mi:.3f}' for n, mi in zip(names, m)) + f': **{v}**')
-        return out if len(out) > 1 else []
-    lines += chain(['awcl-fine', 'simclr', 'random'], 'AWCL > SimCLR > random')
-    fine_coarse = []
-    for p in sorted(sc.protocol.unique()):
-        f, c = get('awcl-fine', 'brain', p), get('awcl-coarse', 'brain', p)
-        if f.empty or c.empty: continue
-        v, d = _cmp(float(f['mean'].iloc[0]), float(c['mean'].iloc[0]), float(f['std'].fillna(0).iloc[0]), float(c['std'].fillna(0).iloc[0]))
-        fine_coarse.append(f'  - brain / {p}: fine {float(f["mean"].iloc[0]):.3f} vs coarse {float(c["mean"].iloc[0]):.3f} ({d:+.3f}): **{v}**')
-    if fine_coarse: lines += ['- **Fine > coarse on the fine-grained task (brain planes)**'] + fine_coarse
-    sweep = sc[sc.method.eq('awcl') & sc.granularity.eq(granularity)]
-    if sweep.anatomy_ratio.nunique() > 1:
-        lines.append(f'- **More anatomy positives help** (Spearman correlation of score with anatomy ratio, awcl-{granularity})')
-        for (t, p), d in sweep.groupby(['task', 'protocol']):
-            rho = spearmanr(d.anatomy_ratio, d.score).statistic
-            means = d.groupby('anatomy_ratio').score.mean()
-            lines.append(f'  - {t} / {p}: rho {rho:+.2f} (' + ', '.join(f'{r:g}: {v:.3f}' for r, v in means.items()) +
-                         f'): **{"held" if rho > 0 else "did not hold"}**')
-    seg = g[g.task.eq('hcseg')]
-    if not seg.empty and not get('awcl-fine', 'hcseg', 'linear').empty:
-        lines.append('- **Cross-domain segmentation (paper: AWCL +13.8 % over ImageNet, +7.1 % over the best contrastive baseline)**')
-        for p in sorted(seg.protocol.unique()):
-            a = get('awcl-fine', 'hcseg', p)
-            if a.empty: continue
-            am = float(a['mean'].iloc[0]); parts = []
-            for label, names in [('ImageNet', ['imagenet']), ('best contrastive baseline', ['simclr', 'scan', 'supcon'])]:
-                cand = seg[(seg.protocol == p) & seg.name.isin(names)]
-                if cand.empty: parts.append(f'{label}: not run'); continue
-                best = cand.loc[cand['mean'].idxmax()]
-                parts.append(f"{label} ({best['name']} {best['mean']:.3f}): {100 * (am - best['mean']) / best['mean']:+.1f} %")
-            lines.append(f'  - hcseg / {p}: awcl-fine Dice {am:.3f}; ' + '; '.join(parts))
-    return '\n'.join(lines) + '\n'
-
 # %% ../nbs/31_run_study.ipynb #b0190bc1
 STUDY_PRESETS = {
-    'smoke': dict(),   # the notebook's own defaults: tiny phantoms, four methods, one seed
+    'smoke': dict(),   # the notebook's own defaults: tiny phantoms, five encoders, one seed, a few steps
 
-    'cpu': dict(preset='cpu', phantoms={}, methods=['random', 'imagenet', 'simclr', 'scan', 'awcl-coarse', 'awcl-fine'],
-                ratios=[1.0], seeds=[0], pretrain_bs=None, eval_size=None, eval_epochs=2, seg_epochs=10, eval_frames=800,
-                tsne=True),
-    'paper': dict(preset='paper', phantoms={}, methods=['random', 'imagenet', 'simclr', 'scan', 'supcon', 'awcl-coarse', 'awcl-fine'],
-                  ratios=[0.1, 0.3, 0.5, 0.8, 1.0], seeds=[0, 1, 2], pretrain_bs=None, eval_size=224, eval_epochs=20,
-                  seg_epochs=40, eval_frames=None, tsne=True),
+    'cpu': dict(preset='cpu', phantoms={}, seg_phantoms={}, methods=['random', 'imagenet', 'supervised', 'simclr', 'awcl-coarse', 'awcl-fine'],
+                ratios=[0.5, 1.0], seeds=[0], pretrain_bs=None, eval_size=None, protocols=['linear', 'knn', 'frozen'],
+                finetune_steps=None, seg_steps=None, eval_frames=None, tsne=True),
+    'paper': dict(preset='paper', phantoms={}, seg_phantoms={},
+                  methods=['random', 'imagenet', 'supervised', 'simclr', 'scan', 'supcon', 'awcl-coarse', 'awcl-fine'],
+                  ratios=[0.1, 0.3, 0.5, 0.8, 1.0], seeds=[0, 1, 2], pretrain_bs=None, eval_size=224,
+                  protocols=['linear', 'knn', 'finetune', 'frozen'], finetune_steps=None, seg_steps=None, eval_frames=None,
+                  tsne=True),
 }
 
 def study_notebook() -> Path:

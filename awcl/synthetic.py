@@ -9,11 +9,12 @@ from pathlib import Path
 import numpy as np, pandas as pd
 from scipy import ndimage as ndi
 from PIL import Image
-from fastcore.script import call_parse
+from fastcore.script import call_parse, store_true, store_true, store_true, store_true, store_true
 from .core import AwclError, cli_errors, rng, FRAME_COLUMNS, OPTIONAL_COLUMNS, SPLITS
 
 # %% auto #0
-__all__ = ['FINE_TO_COARSE', 'STYLE_RANGES', 'scan_style', 'phantom_frame', 'make_phantoms', 'awcl_synth']
+__all__ = ['FINE_TO_COARSE', 'STYLE_RANGES', 'STYLE_RANGES_B', 'DOMAINS', 'DWELL', 'TRANSITION', 'PHANTOM_COLUMNS', 'scan_style',
+           'phantom_frame', 'make_phantoms', 'awcl_synth']
 
 # %% ../nbs/01_synthetic.ipynb #61b961ea
 FINE_TO_COARSE = {
@@ -37,12 +38,43 @@ STYLE_RANGES = dict(
     wall_mm=(6., 30.),      # thickness of the maternal abdominal wall (mm)
     tissue=(0.7, 1.4))      # echogenicity of maternal tissue (relative)
 
+STYLE_RANGES_B = dict(
+    gain_db=(2., 10.),      # a brighter preset
+    dr_db=(30., 44.),       # a narrow dynamic range: harsh, contrasty images
+    depth_mm=(85., 130.),   # a shallower field of view: anatomy larger in pixels
+    angle_deg=(95., 120.),  # a wider fan
+    apex=(0.0, 0.05),       # the apex just above the image: a small, strongly curved probe face
+    grain=(2.4, 3.6),       # coarser speckle
+    speckle=(0.85, 1.0),    # fully developed speckle (no compounding)
+    noise=(0.02, 0.06),     # more electronic noise
+    atten=(0.8, 1.8),       # stronger attenuation
+    wall_mm=(4., 12.),      # maternal abdominal wall
+    tissue=(0.9, 1.5),      # maternal tissue
+    aniso=(0.9, 1.4),       # lateral / axial length of a speckle grain (domain A: 2)
+    gamma=(0.55, 0.8),      # display curve: image ** gamma (A: 1)
+    reverb=(0.25, 0.6),     # reverberation bands under the abdominal wall (A: 0)
+    shadows=(0.8, 2.0),     # mean number of extra acoustic shadows a frame, thrown across the anatomy (A: 0)
+    rim=(0.3, 0.6),         # skull echo relative to domain A (A: 1)
+    outside=(0.3, 0.6),     # probability that a head is not kept inside the image (A: 0)
+    spread=(0.4, 0.5))      # spread of sizes (gestational age): size factor in 1 +- spread (A: 0.3)
+
+DOMAINS = dict(A=STYLE_RANGES, B=STYLE_RANGES_B)
+
+def _check_domain(domain):
+    if domain not in DOMAINS: raise AwclError(f'domain must be one of {", ".join(DOMAINS)}, got {domain!r}')
+
+def _dkeys(domain):
+    "Extra keys of every random stream of a domain: none for 'A' (the original streams), the domain's name otherwise."
+    return () if domain == 'A' else (domain,)
+
 def scan_style(seed:int|np.random.Generator, # the run's seed, or a generator to draw from
                *keys:int|str, # what the style belongs to, e.g. the scan's index
+               domain:str='A', # the machine: 'A' (pretraining) or 'B' (the cross-domain target)
               ) -> dict:
-    "Draw the acquisition style shared by every frame of one scan (a dict of floats, keys as `STYLE_RANGES`)."
-    g = seed if isinstance(seed, np.random.Generator) else rng(seed, 'style', *keys)
-    return {k: float(g.uniform(lo, hi)) for k, (lo, hi) in STYLE_RANGES.items()}
+    "Draw the acquisition style shared by every frame of one scan (a dict of floats, keys as `DOMAINS[domain]`)."
+    _check_domain(domain)
+    g = seed if isinstance(seed, np.random.Generator) else rng(seed, 'style', *_dkeys(domain), *keys)
+    return {k: float(g.uniform(lo, hi)) for k, (lo, hi) in DOMAINS[domain].items()}
 
 # %% ../nbs/01_synthetic.ipynb #6ce416ef
 @functools.lru_cache(maxsize=8)
@@ -51,6 +83,19 @@ def _grid(size):
     yy, xx = np.mgrid[0:size, 0:size].astype(np.float32) + 0.5
     yy.flags.writeable = xx.flags.writeable = False
     return yy, xx
+
+@functools.lru_cache(maxsize=64)
+def _fan(size, apex, angle_deg):
+    "Geometry of the curved probe's fan, shared by every frame of a scan: polar coordinates and the sector's mask."
+    S = size
+    yy, xx = _grid(S)
+    ay, cx = -apex*S, S/2                                                 # virtual apex of the fan
+    r0, r1, th = apex*S + 0.03*S, apex*S + 0.985*S, math.radians(angle_deg)/2
+    dx, dy = xx - cx, yy - ay
+    r, phi = np.sqrt(dx*dx + dy*dy), np.arctan2(dx, dy)
+    out = (r < r0) | (r > r1) | (np.abs(phi) > th)
+    for a in (dx, dy, r, phi, out): a.flags.writeable = False
+    return dict(ay=ay, cx=cx, r0=r0, r1=r1, th=th, dx=dx, dy=dy, r=r, phi=phi, out=out)
 
 def _smooth_noise(g, size, n=3, cells=7):
     "`n` smooth random fields of about unit variance: a coarse grid upsampled bicubically."
@@ -80,32 +125,32 @@ def _band(d, hw, px):
     "Soft indicator of `d < hw`, when one unit of `d` spans `px` pixels."
     return np.clip((hw - d)*px + 0.5, 0, 1)
 
-def _paint(T, m, val):
-    "Paint value `val` into echogenicity map `T` (in place) where the soft mask `m` is 1."
-    T += (val - T)*m
+def _paint(T, m, val, a=1.):
+    "Paint value `val` into echogenicity map `T` (in place) where the soft mask `m` is 1, with visibility `a`."
+    T += (val - T)*(m if a == 1 else a*m)
 
 # %% ../nbs/01_synthetic.ipynb #c6fa4e72
-def _draw_head(fine, T, u, v, R, tex, inc, ratio):
+def _draw_head(fine, T, u, v, R, tex, inc, ratio, q=1., rim=1.):
     rho = _ell(u, v, 0, 0, 1, ratio)
     _paint(T, _inside(rho, R*ratio*1.06), 0.35)                          # scalp
     _paint(T, _inside(rho, R*ratio), 0.2*np.exp(0.3*tex))                # brain
     t = 0.1                                                              # skull: outer edge at rho = 1 (the mask)
-    T += _band(np.abs(rho - (1 - t/2)), t/2, R*ratio)*(2.0*inc(u, v/ratio**2) - T)
+    T += _band(np.abs(rho - (1 - t/2)), t/2, R*ratio)*(2.0*rim*inc(u, v/ratio**2) - T)
     _paint(T, _band(_seg(u, v, (-0.86, 0), (0.86, 0)), 0.02, R), 0.8)    # midline (falx)
     _paint(T, _inside(_ell(u, v, 0.42, 0, 0.13, 0.07), R*0.07), 0.01)    # cavum septi pellucidi
     if fine == 'head-tt':      # thalami: a pair of grey ovals astride the midline
-        for s in (-1, 1): _paint(T, _inside(_ell(u, v, -0.02, s*0.21, 0.3, 0.18, s*0.4), R*0.18), 0.025)
+        for s in (-1, 1): _paint(T, _inside(_ell(u, v, -0.02, s*0.21, 0.3, 0.18, s*0.4), R*0.18), 0.025, q)
     elif fine == 'head-tv':    # atria of the lateral ventricles (black) holding the bright choroid plexus
         for s in (-1, 1):
-            _paint(T, _inside(_ell(u, v, -0.3, s*0.36, 0.36, 0.12, -s*0.25), R*0.12), 0.003)
-            _paint(T, _inside(_ell(u, v, -0.38, s*0.37, 0.18, 0.07, -s*0.25), R*0.07), 1.2)
+            _paint(T, _inside(_ell(u, v, -0.3, s*0.36, 0.36, 0.12, -s*0.25), R*0.12), 0.003, q)
+            _paint(T, _inside(_ell(u, v, -0.38, s*0.37, 0.18, 0.07, -s*0.25), R*0.07), 1.2, q)
     elif fine == 'head-tc':    # cerebellar hemispheres joined by the vermis, the cisterna magna behind them
         for s in (-1, 1):
             r = _ell(u, v, -0.5, s*0.2, 0.18, 0.18)
-            _paint(T, _inside(r, R*0.18), 0.03)
-            _paint(T, _band(np.abs(r - 0.9), 0.12, R*0.18), 0.8)
-        _paint(T, _inside(_ell(u, v, -0.5, 0, 0.12, 0.08), R*0.08), 1.1)
-        _paint(T, _inside(_ell(u, v, -0.78, 0, 0.11, 0.32), R*0.11), 0.003)
+            _paint(T, _inside(r, R*0.18), 0.03, q)
+            _paint(T, _band(np.abs(r - 0.9), 0.12, R*0.18), 0.8, q)
+        _paint(T, _inside(_ell(u, v, -0.5, 0, 0.12, 0.08), R*0.08), 1.1, q)
+        _paint(T, _inside(_ell(u, v, -0.78, 0, 0.11, 0.32), R*0.11), 0.003, q)
     return []
 
 def _spine(T, u, v, R):
@@ -114,24 +159,24 @@ def _spine(T, u, v, R):
         _paint(T, _inside(_ell(u, v, cu, cv, r, r), R*r), 2.2)
     return [(-0.74, -0.12, -0.74, 0.12, 0.12, 0.85)]
 
-def _draw_abdomen(fine, T, u, v, R, tex, inc, ratio):
+def _draw_abdomen(fine, T, u, v, R, tex, inc, ratio, q=1., rim=1.):
     rho = _ell(u, v, 0, 0, 1, ratio)
     _paint(T, _inside(rho, R*ratio), 0.22*np.exp(0.22*tex))             # liver and bowel
     T += _band(np.abs(rho - 0.97), 0.035, R)*(0.7*inc(u, v/ratio**2) - T) # abdominal wall
     occ = _spine(T, u, v, R)
     _paint(T, _inside(_ell(u, v, -0.5, -0.1, 0.07, 0.07), R*0.07), 0.003)  # aorta
     if fine == 'abdomen-stomach':   # stomach bubble and umbilical vein
-        _paint(T, _inside(_ell(u, v, 0.08, 0.36, 0.3, 0.21, 0.4), R*0.21), 0.003)
-        _paint(T, _band(_seg(u, v, (0.75, -0.12), (0.3, -0.02)), 0.055, R), 0.01)
+        _paint(T, _inside(_ell(u, v, 0.08, 0.36, 0.3, 0.21, 0.4), R*0.21), 0.003, q)
+        _paint(T, _band(_seg(u, v, (0.75, -0.12), (0.3, -0.02)), 0.055, R), 0.01, q)
     elif fine == 'abdomen-kidneys':  # two kidneys beside the spine: bright capsule, grey cortex, black pelvis
         for s in (-1, 1):
             r = _ell(u, v, -0.42, s*0.4, 0.26, 0.17, s*0.6)
-            _paint(T, _inside(r, R*0.17), 0.05)
-            _paint(T, _band(np.abs(r - 0.9), 0.1, R*0.17), 1.0)
-            _paint(T, _inside(_ell(u, v, -0.42, s*0.4, 0.12, 0.05, s*0.6), R*0.05), 0.003)
+            _paint(T, _inside(r, R*0.17), 0.05, q)
+            _paint(T, _band(np.abs(r - 0.9), 0.1, R*0.17), 1.0, q)
+            _paint(T, _inside(_ell(u, v, -0.42, s*0.4, 0.12, 0.05, s*0.6), R*0.05), 0.003, q)
     return occ
 
-def _draw_thorax(fine, T, u, v, R, tex, inc, ratio):
+def _draw_thorax(fine, T, u, v, R, tex, inc, ratio, q=1., rim=1.):
     rho = _ell(u, v, 0, 0, 1, ratio)
     _paint(T, _inside(rho, R*ratio), 0.34*np.exp(0.2*tex))              # lungs: brighter than liver
     T += _band(np.abs(rho - 0.97), 0.035, R)*(0.6*inc(u, v/ratio**2) - T)
@@ -147,20 +192,20 @@ def _draw_thorax(fine, T, u, v, R, tex, inc, ratio):
     if fine == 'thorax-4ch':   # heart: myocardium, four black chambers around the bright crux
         hu, hv, hr = 0.2, -0.12, -0.75
         c, s = math.cos(hr), math.sin(hr)
-        _paint(T, _inside(_ell(u, v, hu, hv, 0.5, 0.42, hr), R*0.42), 0.45)
+        _paint(T, _inside(_ell(u, v, hu, hv, 0.5, 0.42, hr), R*0.42), 0.45, q)
         for a in (-1, 1):
             for b in (-1, 1):
                 du, dv = a*0.22, b*0.19
-                _paint(T, _inside(_ell(u, v, hu + c*du - s*dv, hv + s*du + c*dv, 0.17, 0.13, hr), R*0.13), 0.003)
-        _paint(T, _inside(_ell(u, v, hu, hv, 0.05, 0.05), R*0.05), 1.0)
+                _paint(T, _inside(_ell(u, v, hu + c*du - s*dv, hv + s*du + c*dv, 0.17, 0.13, hr), R*0.13), 0.003, q)
+        _paint(T, _inside(_ell(u, v, hu, hv, 0.05, 0.05), R*0.05), 1.0, q)
     elif fine == 'thorax-3vt':  # pulmonary trunk and aortic arch converging in a V; superior vena cava; trachea
-        _paint(T, _band(_seg(u, v, (0.42, -0.3), (-0.45, -0.16)), 0.1, R), 0.003)
-        _paint(T, _band(_seg(u, v, (0.3, 0.0), (-0.45, -0.16)), 0.08, R), 0.003)
-        _paint(T, _inside(_ell(u, v, 0.18, 0.26, 0.09, 0.09), R*0.09), 0.003)
-        _paint(T, _band(np.abs(_ell(u, v, 0.0, 0.14, 0.075, 0.075) - 0.8), 0.3, R*0.075), 0.9)
+        _paint(T, _band(_seg(u, v, (0.42, -0.3), (-0.45, -0.16)), 0.1, R), 0.003, q)
+        _paint(T, _band(_seg(u, v, (0.3, 0.0), (-0.45, -0.16)), 0.08, R), 0.003, q)
+        _paint(T, _inside(_ell(u, v, 0.18, 0.26, 0.09, 0.09), R*0.09), 0.003, q)
+        _paint(T, _band(np.abs(_ell(u, v, 0.0, 0.14, 0.075, 0.075) - 0.8), 0.3, R*0.075), 0.9, q)
     return occ
 
-def _draw_femur(fine, T, u, v, R, tex, inc, ratio):
+def _draw_femur(fine, T, u, v, R, tex, inc, ratio, q=1., rim=1.):
     _paint(T, _inside(_ell(u, v, 0, 0, 1.4, 0.5), R*0.5), 0.25*np.exp(0.3*tex))   # thigh
     _paint(T, _band(_seg(u, v, (-1, 0), (1, 0)), 0.075, R), 2.4)                  # the bone
     for s in (-1, 1): _paint(T, _inside(_ell(u, v, s*1.0, 0, 0.11, 0.11), R*0.11), 2.0)
@@ -174,38 +219,64 @@ def _ramanujan(a, b):
     "Perimeter of an ellipse with semi-axes `a`, `b` (Ramanujan's approximation)."
     return math.pi*(3*(a + b) - math.sqrt((3*a + b)*(a + 3*b)))
 
-def _scene(fine, style, g, size):
-    "Echogenicity map, imaging geometry, head mask and truth of one frame (before B-mode imaging)."
+def _draw_pose(coarse, st, g, size, margin=0):
+    "Everything random about one frame's scene but its speckle, drawn from `g`: the *pose* dict that `_scene` images."
+    S, M = size, margin
+    pz = dict(tex=_smooth_noise(g, S + 2*M, 3, round(7*(S + 2*M)/S)), margin=M, shift=(0., 0.), q=1., section=1.)
+    if coarse != 'background':
+        lo, hi = (0.7, 1.3) if 'spread' not in st else (1 - st['spread'], 1 + st['spread'])
+        pz['sc'] = float(g.uniform(lo, hi))                               # gestational age
+        pz['ratio'] = g.uniform(0.76, 0.86) if coarse == 'head' else g.uniform(0.88, 1.0)
+        pz['rot'], pz['flip'], partial = g.uniform(-math.pi, math.pi), g.random() < 0.5, g.random() < 0.15
+        if partial and g.random() < 0.6: df, pa = g.uniform(0.35, 0.6), g.choice([-1, 1])*g.uniform(0.85, 1.1)
+        elif partial: df, pa = g.uniform(0.85, 1.0), g.uniform(-0.5, 0.5)
+        else: df, pa = g.uniform(0.38, 0.66), g.uniform(-0.45, 0.45)
+        pz.update(partial=bool(partial), df=df, pa=pa, inside=True)
+        if coarse == 'head' and st.get('outside', 0) > 0: pz['inside'] = bool(g.random() >= st['outside'])
+        pz['pool'] = (g.uniform(1.5, 2.2), g.uniform(1.3, 1.8), g.uniform(0, math.pi))   # amniotic fluid around it
+    else:
+        pz['placenta'] = (g.uniform(0.2, 0.7), g.uniform(0.12, 0.3)) if g.random() < 0.6 else None
+        pz['pockets'] = [tuple(g.uniform(lo, hi) for lo, hi in ((0.1, 0.9), (0.3, 0.9), (0.08, 0.25), (0.05, 0.15), (0, math.pi)))
+                         for _ in range(g.integers(0, 3))]
+    pz['limb'] = (g.uniform(0.2, 0.8), g.uniform(0.1, 0.5), g.uniform(0.02, 0.06), g.uniform(0.4, 0.8)) if g.random() < 0.3 else None
+    n = g.poisson(st['shadows']) if st.get('shadows', 0) > 0 else 0   # domain B: bars above the anatomy shadowing it
+    pz['shadows'] = [(g.uniform(-0.8, 0.8), g.uniform(-1.3, -0.2), g.uniform(0.04, 0.12), g.uniform(0.5, 0.9)) for _ in range(n)]
+    return pz
+
+def _scene(fine, style, g, size, pz=None):
+    "Echogenicity map, imaging geometry, head mask and truth of one frame (before B-mode imaging); pose `pz` or drawn from `g`."
     S, st, coarse = size, style, FINE_TO_COARSE[fine]
+    if pz is None: pz = _draw_pose(coarse, st, g, S)
     yy, xx = _grid(S)
+    f = _fan(S, st['apex'], st['angle_deg'])
+    ay, cx, r0, r1, th, dx, dy, r = (f[k] for k in ('ay', 'cx', 'r0', 'r1', 'th', 'dx', 'dy', 'r'))
     pixel_mm = st['depth_mm']/S
-    ay, cx = -st['apex']*S, S/2                                          # virtual apex of the fan
-    r0, r1, th = st['apex']*S + 0.03*S, st['apex']*S + 0.985*S, math.radians(st['angle_deg'])/2
-    dx, dy = xx - cx, yy - ay
-    r, phi = np.sqrt(dx*dx + dy*dy), np.arctan2(dx, dy)
-    tex = _smooth_noise(g, S, 3)
+    M, (shx, shy) = pz['margin'], pz['shift']                            # the probe's in-plane drift (pixels)
+    tx, ty = int(round(shx)), int(round(shy))                            # tissue texture moves with it
+    tex = pz['tex'][:, M - ty:M - ty + S, M - tx:M - tx + S]
     T = 0.2*st['tissue']*np.exp(0.4*tex[0])                              # maternal tissue
     wall = r0 + st['wall_mm']/pixel_mm                                    # abdominal wall: fat, fascia
     T[(r > r0) & (r < (r0 + wall)/2)] *= 0.5
     T += 0.7*_band(np.abs(r - wall), 0.5, 1)*np.exp(0.3*tex[1]) + 0.4*_band(np.abs(r - (r0 + wall)/2), 0.5, 1)
-    info = dict(pixel_mm=pixel_mm, hc_mm=float('nan'), partial=False, scale=float('nan'))
+    if st.get('reverb', 0):     # reverberation: the fascia's echo bouncing between it and the probe face
+        for k in (2, 3, 4): T += st['reverb']*0.5**(k - 2)*_band(np.abs(r - (r0 + k*(wall - r0))), 0.6, 1)
+    info = dict(pixel_mm=pixel_mm, hc_mm=float('nan'), partial=False, scale=float('nan'), in_plane=pz['q'])
     mask, occ = None, []
+    xc, yc, Rs = S/2 + shx, S/2 + shy, 0.3*S                             # where extra shadows fall without an anatomy
     if coarse != 'background':
-        sc = float(g.uniform(0.7, 1.3))                                   # gestational age
-        R = _RADIUS_MM[coarse]*sc/pixel_mm
-        ratio = g.uniform(0.76, 0.86) if coarse == 'head' else g.uniform(0.88, 1.0)
-        rot, flip, partial = g.uniform(-math.pi, math.pi), g.random() < 0.5, g.random() < 0.15
-        if partial and g.random() < 0.6: df, pa = g.uniform(0.35, 0.6), g.choice([-1, 1])*g.uniform(0.85, 1.1)
-        elif partial: df, pa = g.uniform(0.85, 1.0), g.uniform(-0.5, 0.5)
-        else: df, pa = g.uniform(0.38, 0.66), g.uniform(-0.45, 0.45)
-        rr = r0 + df*(r1 - r0)
-        x0, y0 = cx + rr*math.sin(pa*th), ay + rr*math.cos(pa*th)
+        sc, ratio, rot, flip = pz['sc'], pz['ratio'], pz['rot'], pz['flip']
+        R = _RADIUS_MM[coarse]*sc*pz['section']/pixel_mm                  # off-plane sections are smaller
+        rr = r0 + pz['df']*(r1 - r0)
+        x0, y0 = cx + rr*math.sin(pz['pa']*th) + shx, ay + rr*math.cos(pz['pa']*th) + shy
         c, s = math.cos(rot), math.sin(rot)
-        if coarse == 'head':    # keep the whole skull inside the image so that its mask is whole
+        if coarse == 'head' and pz['inside']:   # keep the whole skull inside the image so that its mask is whole
             ex, ey = R*math.hypot(c, ratio*s) + 1, R*math.hypot(s, ratio*c) + 1
             x0 = float(np.clip(x0, ex, S - ex)) if ex < S/2 else S/2
             y0 = float(np.clip(y0, ey, S - ey)) if ey < S/2 else S/2
-        pool = _ell(xx, yy, x0, y0, R*g.uniform(1.5, 2.2), R*g.uniform(1.3, 1.8), g.uniform(0, math.pi)) + 0.25*tex[1]
+        elif coarse == 'head':                  # domain B: the skull may leave the image; its centre stays in
+            x0, y0 = float(np.clip(x0, 0.1*S, 0.9*S)), float(np.clip(y0, 0.1*S, 0.9*S))
+        a, b, ang = pz['pool']
+        pool = _ell(xx, yy, x0, y0, R*a, R*b, ang) + 0.25*tex[1]
         _paint(T, np.clip((1 - pool)*6, 0, 1), 0.004)                    # amniotic fluid
         fl = -1 if flip else 1
         h = 1.5*R + 2                                                     # the anatomy lies within this box
@@ -220,31 +291,41 @@ def _scene(fine, style, g, size):
             return 0.3 + 0.7*(nx*bx + ny*by)**2/np.maximum(nx*nx + ny*ny, 1e-12)
         def to_xy(pu, pv): return x0 + R*(pu*c - fl*pv*s), y0 + R*(pu*s + fl*pv*c)
         occ = [(*to_xy(u1, v1), *to_xy(u2, v2), R*hw, k) for u1, v1, u2, v2, hw, k in
-               _DRAW[coarse](fine, Tb, u, v, R, tex[2][box], inc, ratio)]
-        info.update(partial=bool(partial), scale=sc)
-        if coarse == 'head':
+               _DRAW[coarse](fine, Tb, u, v, R, tex[2][box], inc, ratio, pz['q'], st.get('rim', 1.))]
+        info.update(partial=pz['partial'], scale=sc)
+        if coarse == 'head':    # the true head region, clipped to the image; HC of the whole ellipse
             mask = np.zeros((S, S), bool)
             mask[box] = u*u + (v/ratio)**2 <= 1
             info.update(hc_mm=_ramanujan(R*pixel_mm, R*ratio*pixel_mm))
+        xc, yc, Rs = x0, y0, R
     else:
-        if g.random() < 0.6:    # placenta: a thick granular band under a bright chorionic plate
-            d0, w = r0 + g.uniform(0.2, 0.7)*(r1 - r0), g.uniform(0.12, 0.3)*S
+        if pz['placenta'] is not None:    # placenta: a thick granular band under a bright chorionic plate
+            d0, w = r0 + pz['placenta'][0]*(r1 - r0) + shy, pz['placenta'][1]*S
             band = r - d0 + 0.06*S*tex[1]
             _paint(T, np.clip(band, 0, 1)*np.clip(w - band, 0, 1), 0.4*np.exp(0.4*tex[2]))
             _paint(T, _band(np.abs(band), 0.7, 1), 1.0)
-        for _ in range(g.integers(0, 3)):   # fluid pockets
-            pool = _ell(xx, yy, g.uniform(0.1, 0.9)*S, g.uniform(0.3, 0.9)*S, g.uniform(0.08, 0.25)*S,
-                        g.uniform(0.05, 0.15)*S, g.uniform(0, math.pi)) + 0.3*tex[1]
+        for a, b, c_, d, e in pz['pockets']:   # fluid pockets
+            pool = _ell(xx, yy, a*S + shx, b*S + shy, c_*S, d*S, e) + 0.3*tex[1]
             _paint(T, np.clip((1 - pool)*5, 0, 1), 0.004)
-    if g.random() < 0.3:        # an out-of-plane structure (a limb, the cord) casting a shadow
-        ox, oy = g.uniform(0.2, 0.8)*S, g.uniform(0.1, 0.5)*S
-        occ.append((ox, oy, ox, oy, g.uniform(0.02, 0.06)*S, g.uniform(0.4, 0.8)))
-    geo = dict(r=r, phi=phi, r0=r0, r1=r1, th=th, cx=cx, ay=ay, occ=occ)
+    if pz['limb'] is not None:  # an out-of-plane structure (a limb, the cord) casting a shadow
+        a, b, w, k = pz['limb']
+        ox, oy = a*S + shx, b*S + shy
+        occ.append((ox, oy, ox, oy, w*S, k))
+    for a, b, hl, k in pz['shadows']:
+        x, y = xc + a*Rs, float(np.clip(yc + b*Rs, 0.06*S, 0.9*S))
+        occ.append((x - hl*S, y, x + hl*S, y, 0.012*S, k))
+    geo = dict(f, occ=occ)
     return T, geo, mask, info
 
 # %% ../nbs/01_synthetic.ipynb #72c3c14e
-def _bmode(T, geo, style, g):
-    "Image the echogenicity map `T`: shadows, speckle, attenuation, noise, log compression, sector mask (uint8)."
+def _speckle(g, style, size):
+    "Complex speckle field (2 x S x S): white noise blurred to the scan's grain, wider across the beam than along it."
+    gr = style['grain']*size/128
+    lat = 1.2*gr if 'aniso' not in style else 0.6*gr*style['aniso']
+    return ndi.gaussian_filter(g.standard_normal((2, size, size), dtype=np.float32), (0, 0.6*gr, lat), truncate=3)
+
+def _bmode(T, geo, style, g, z=None, jitter_db=1.0):
+    "Image the echogenicity map `T`: shadows, speckle (`z`, or drawn), attenuation, noise, log compression, sector mask (uint8)."
     st, r, phi, S = style, geo['r'], geo['phi'], T.shape[0]
     if geo['occ']:
         o = np.array(geo['occ'], dtype=np.float32)[:, :, None, None]
@@ -257,15 +338,15 @@ def _bmode(T, geo, style, g):
         t = np.clip((phi - p1)/np.where(np.abs(p2 - p1) > 1e-6, p2 - p1, 1), 0, 1)
         m_r = np.clip((r - (q1 + t*(q2 - q1)))/hw, 0, 1)
         T = T*np.prod(1 - o[:, 5]*m_ang*m_r, axis=0)
-    gr = st['grain']*S/128
-    z = ndi.gaussian_filter(g.standard_normal((2, S, S), dtype=np.float32), (0, 0.6*gr, 1.2*gr), truncate=3)
+    if z is None: z = _speckle(g, st, S)
     sp = (z[0]**2 + z[1]**2)**(st['speckle']/2)
     sp /= sp.mean()
     depth = np.clip((r - geo['r0'])/(geo['r1'] - geo['r0']), 0, 1)
     A = T*sp*np.exp(-st['atten']*depth) + st['noise']*np.sqrt(-np.log1p(-g.random((S, S), dtype=np.float32)))  # Rayleigh
-    db = 20*np.log10(A + 1e-6) + st['gain_db'] + g.normal(0, 1.0) - 12   # frame-level gain jitter of 1 dB
+    db = 20*np.log10(A + 1e-6) + st['gain_db'] + g.normal(0, jitter_db) - 12   # frame-level gain jitter
     img = np.clip(1 + db/st['dr_db'], 0, 1)
-    img[(r < geo['r0']) | (r > geo['r1']) | (np.abs(phi) > geo['th'])] = 0
+    if st.get('gamma', 1) != 1: img = img**st['gamma']                  # the machine's display curve
+    img[geo['out']] = 0
     return (img*255 + 0.5).astype(np.uint8)
 
 # %% ../nbs/01_synthetic.ipynb #7ac05489
@@ -276,7 +357,7 @@ def phantom_frame(fine:str, # fine class, a key of `FINE_TO_COARSE`
                   style:dict, # the scan's style, from `scan_style`
                   seed:int|np.random.Generator, # the frame's seed, or a generator to draw from
                   size:int=128, # side of the square image in pixels (>= 32)
-                  info:bool=False, # also return a dict of the frame's truth: pixel_mm, hc_mm, scale, partial
+                  info:bool=False, # also return a dict of the frame's truth: pixel_mm, hc_mm, scale, partial, in_plane, in_plane, in_plane, in_plane, in_plane
                  ):
     "One synthetic B-mode frame: image (uint8 HxW) and head mask (bool HxW, or None when not a head)."
     if fine not in FINE_TO_COARSE: raise AwclError(f'fine: unknown class {fine!r}; known: {", ".join(FINE_TO_COARSE)}')
@@ -288,6 +369,76 @@ def phantom_frame(fine:str, # fine class, a key of `FINE_TO_COARSE`
     img = _bmode(T, geo, style, g)
     return (img, mask, inf) if info else (img, mask)
 
+# %% ../nbs/01_synthetic.ipynb #a0c5e1d2
+DWELL, TRANSITION = (5, 12), (2, 4)   # frames a dwell on one plane lasts, and a transition between two (inclusive ranges)
+
+def _sweep_plan(n, classes, p, g):
+    "Segments `[fine, length]` of a sweep covering `n` frames: dwells on classes drawn from `p` (never the same twice running), with a background transition after each dwell when 'background' is a class."
+    segs, t, prev, bg = [], 0, None, 'background' in classes
+    while t < n:
+        w = np.asarray(p, dtype=float).copy()
+        if prev is not None and len(classes) > 1: w[classes.index(prev)] = 0
+        fine = classes[g.choice(len(classes), p=w/w.sum())]
+        segs.append([fine, int(g.integers(DWELL[0], DWELL[1] + 1))]); t += segs[-1][1]; prev = fine
+        if bg and t < n and fine != 'background':
+            segs.append(['background', int(g.integers(TRANSITION[0], TRANSITION[1] + 1))]); t += segs[-1][1]; prev = 'background'
+    return segs
+
+def _elevation(m, L, phase):
+    "Where frame `m` of a segment of `L` frames cuts the anatomy: -1 and 1 at the segment's ends, 0 at the standard plane."
+    return float(np.clip((2*m + 1)/L - 1 + phase, -1, 1))
+
+def _in_plane(s):
+    "Visibility of the plane's own structures at elevation `s`: 1 on the standard plane, 0 at a segment's ends."
+    return math.cos(math.pi/2*s)**2
+
+def _pick_labelled(seg, q, frac):
+    "Boolean mask of the labelled frames of a scan: `round(frac*n)` of them, shared among its segments in proportion to their length, in each segment those nearest the standard plane (highest `q`)."
+    seg, q = np.asarray(seg), np.asarray(q)
+    n = len(q)
+    k_all = max(1, int(round(frac*n)))
+    ids, L = np.unique(seg, return_counts=True)
+    raw = L*k_all/n
+    k = np.floor(raw).astype(int)
+    k[np.argsort(-(raw - k), kind='stable')[:k_all - k.sum()]] += 1
+    lab = np.zeros(n, bool)
+    for s_, k_ in zip(ids, np.minimum(k, L)):
+        idx = np.flatnonzero(seg == s_)
+        lab[idx[np.argsort(-q[idx], kind='stable')[:k_]]] = True
+    return lab
+
+def _sweep_scan(seed, dk, i, style, classes, p, n, size):
+    "Frames of scan `i` as a probe sweep: yields (true fine class, segment index, in-plane quality, image, mask, info)."
+    g = rng(seed, 'sweep', *dk, i)
+    plan = _sweep_plan(n, classes, p, g)
+    lo, hi = (0.7, 1.3) if 'spread' not in style else (1 - style['spread'], 1 + style['spread'])
+    sc = float(g.uniform(lo, hi))                   # one fetus a scan: one gestational age
+    M, z, j = math.ceil(0.15*size), None, 0
+    for k, (fine, L) in enumerate(plan):
+        gk, coarse = rng(seed, 'segment', *dk, i, k), FINE_TO_COARSE[fine]
+        base = _draw_pose(coarse, style, gk, size, margin=M)
+        if coarse != 'background': base['sc'] = sc
+        drift = (gk.uniform(-1, 1)*M, gk.uniform(-0.5, 0.5)*M)      # in-plane drift over half the segment (pixels)
+        drot, phase = gk.uniform(-0.3, 0.3), gk.uniform(-1, 1)/L    # turn over half the segment; where the plane lies
+        for m in range(min(L, n - j)):
+            s = _elevation(m, L, phase)
+            pz = dict(base, shift=(drift[0]*s, drift[1]*s), q=_in_plane(s), section=math.sqrt(1 - (0.6*s)**2))
+            if coarse != 'background': pz['rot'] = base['rot'] + drot*s
+            gf = rng(seed, 'frame', *dk, i, j)
+            T, geo, mask, inf = _scene(fine, style, gf, size, pz)
+            zn = _speckle(gf, style, size)
+            z = zn if z is None else 0.6*z + 0.8*zn                # speckle decorrelates partly from frame to frame
+            yield fine, k, pz['q'], _bmode(T, geo, style, gf, z=z, jitter_db=0.3), mask, inf
+            j += 1
+
+def _iid_scan(seed, dk, i, style, classes, p, n, size):
+    "Frames of scan `i` drawn independently: yields (fine class, frame index, 1, image, mask, info)."
+    for j in range(n):
+        g = rng(seed, 'frame', *dk, i, j)
+        fine = classes[g.choice(len(classes), p=p)]
+        img, mask, inf = phantom_frame(fine, style, g, size, info=True)
+        yield fine, j, 1., img, mask, inf
+
 # %% ../nbs/01_synthetic.ipynb #5a8e67c4
 def _split_of_scans(n, splits, seed):
     "Split name of each of `n` scans: exact counts by largest remainder, order drawn from `seed`."
@@ -298,17 +449,22 @@ def _split_of_scans(n, splits, seed):
     out[rng(seed, 'splits').permutation(n)] = np.repeat(SPLITS, k)
     return out
 
-def _check_args(n_scans, frames_per_scan, size, splits, classes):
+def _check_args(n_scans, frames_per_scan, size, splits, classes, labelled=1., domain='A'):
     for name, val in (('n_scans', n_scans), ('frames_per_scan', frames_per_scan)):
         if not isinstance(val, (int, np.integer)) or val < 1: raise AwclError(f'{name} must be an integer >= 1, got {val!r}')
     _check_size(size)
     if len(splits) != 3 or any(f < 0 for f in splits) or abs(sum(splits) - 1) > 1e-6:
         raise AwclError(f'splits must be three fractions >= 0 (train, valid, test) summing to 1, got {splits!r}')
+    if isinstance(labelled, bool) or not isinstance(labelled, (int, float, np.number)) or not 0 < labelled <= 1:
+        raise AwclError(f'labelled must be a fraction in (0, 1], got {labelled!r}')
+    _check_domain(domain)
     if classes is None: return list(FINE_TO_COARSE)
     if isinstance(classes, str): classes = [classes]
     bad = [c for c in classes if c not in FINE_TO_COARSE]
     if bad or not classes: raise AwclError(f'classes: unknown fine classes {bad}; known: {", ".join(FINE_TO_COARSE)}')
     return [c for c in FINE_TO_COARSE if c in classes]   # canonical order: the argument's order does not matter
+
+PHANTOM_COLUMNS = ['true_fine', 'domain', 'in_plane']   # the generator's truth, for analysis only: never train on it
 
 def make_phantoms(out:str|Path, # folder to write into (created if missing)
                   n_scans:int=40, # number of scans
@@ -317,31 +473,44 @@ def make_phantoms(out:str|Path, # folder to write into (created if missing)
                   seed:int=0, # same seed, same bytes
                   splits:tuple=(0.6, 0.2, 0.2), # fractions of scans in train, valid, test
                   classes:list|None=None, # fine classes to draw from (default: all of `FINE_TO_COARSE`)
+                  sweep:bool=False, # every scan a probe sweep (dwells on planes and transitions) instead of independent frames
+                  labelled:float=1.0, # fraction of frames with `fine`/`coarse` labels (sweeps: those nearest a standard plane)
+                  domain:str='A', # the machine: 'A' (pretraining) or 'B' (the cross-domain target)
                  ) -> pd.DataFrame:
     "Write a phantom dataset (images, head masks, frames.csv) to `out` and return its frame table."
-    classes = _check_args(n_scans, frames_per_scan, size, splits, classes)
+    classes = _check_args(n_scans, frames_per_scan, size, splits, classes, labelled, domain)
     out = Path(out)
     if out.exists() and not out.is_dir(): raise AwclError(f'out: {out} exists and is not a folder')
     out = out.resolve()
     (out/'images').mkdir(parents=True, exist_ok=True)
-    if any(FINE_TO_COARSE[c] == 'head' for c in classes): (out/'masks').mkdir(exist_ok=True)
-    split_of = _split_of_scans(n_scans, splits, seed)
+    if any(FINE_TO_COARSE[c] == 'head' for c in classes) or sweep: (out/'masks').mkdir(exist_ok=True)
+    split_of, dk = _split_of_scans(n_scans, splits, seed), _dkeys(domain)
     ws, wf = max(3, len(str(n_scans - 1))), max(2, len(str(frames_per_scan - 1)))
-    K, rows = len(classes), []
+    K, rows, seg, qs = len(classes), [], [], []
     for i in range(n_scans):
-        scan, style = f's{i:0{ws}d}', scan_style(seed, i)
-        p = 0.5/K + 0.5*rng(seed, 'mixture', i).dirichlet(np.ones(K))
-        for j in range(frames_per_scan):
-            g = rng(seed, 'frame', i, j)
-            fine = classes[g.choice(K, p=p)]
-            img, mask, inf = phantom_frame(fine, style, g, size, info=True)
+        scan, style = f's{i:0{ws}d}', scan_style(seed, i, domain=domain)
+        p = 0.5/K + 0.5*rng(seed, 'mixture', *dk, i).dirichlet(np.ones(K))
+        frames = (_sweep_scan if sweep else _iid_scan)(seed, dk, i, style, classes, p, frames_per_scan, size)
+        for j, (fine, k, q, img, mask, inf) in enumerate(frames):
             name = f'{scan}_f{j:0{wf}d}.png'
             Image.fromarray(img).save(out/'images'/name, compress_level=1)   # speckle hardly compresses: be fast
             if mask is not None: Image.fromarray(mask.astype(np.uint8)*255).save(out/'masks'/name, compress_level=1)
             rows.append(dict(path=f'images/{name}', scan=scan, fine=fine, coarse=FINE_TO_COARSE[fine], split=split_of[i],
                              mask=None if mask is None else f'masks/{name}', pixel_mm=round(inf['pixel_mm'], 6),
-                             hc_mm=round(inf['hc_mm'], 3) if mask is not None else float('nan')))
-    df = pd.DataFrame(rows, columns=FRAME_COLUMNS + OPTIONAL_COLUMNS).sort_values('path', ignore_index=True)
+                             hc_mm=round(inf['hc_mm'], 3) if mask is not None else float('nan'),
+                             true_fine=fine, domain=domain, in_plane=round(q, 4)))
+            seg.append((i, k)); qs.append(q)
+    df = pd.DataFrame(rows, columns=FRAME_COLUMNS + OPTIONAL_COLUMNS + PHANTOM_COLUMNS)
+    if labelled < 1:
+        if sweep:
+            scan_of = np.array([s for s, _ in seg])
+            lab = np.concatenate([_pick_labelled([k for _, k in seg[a:b]], qs[a:b], labelled) for a, b in
+                                  zip(np.searchsorted(scan_of, range(n_scans)), np.searchsorted(scan_of, range(1, n_scans + 1)))])
+        else:
+            lab = np.zeros(len(df), bool)
+            lab[rng(seed, 'labelled', *dk).permutation(len(df))[:max(1, int(round(labelled*len(df))))]] = True
+        df.loc[~lab, ['fine', 'coarse']] = float('nan')
+    df = df.sort_values('path', ignore_index=True)
     df.to_csv(out/'frames.csv', index=False)
     df['path'] = [str(out/p) for p in df['path']]
     df['mask'] = [None if pd.isna(m) else str(out/m) for m in df['mask']]
@@ -354,11 +523,16 @@ def awcl_synth(out:str=None, # folder to write the phantoms into (required)
                frames_per_scan:int=30, # frames per scan
                size:int=128, # side of the square images in pixels
                seed:int=0, # random seed: same seed, same bytes
+               sweep:store_true=False, # every scan a probe sweep through planes and transitions (clinical video)
+               labelled:float=1.0, # fraction of frames with plane labels, in (0, 1]
+               domain:str='A', # the machine: A (pretraining) or B (cross-domain target)
               ):
     "Write a synthetic fetal ultrasound dataset: images/, masks/ (heads) and frames.csv."
     with cli_errors('awcl-synth'):
         if out is None: raise AwclError('--out is required: the folder to write the phantoms into')
         t0 = time.perf_counter()
-        df = make_phantoms(out, n_scans=n_scans, frames_per_scan=frames_per_scan, size=size, seed=seed)
+        df = make_phantoms(out, n_scans=n_scans, frames_per_scan=frames_per_scan, size=size, seed=seed,
+                           sweep=sweep, labelled=labelled, domain=domain)
         print(f'awcl-synth: {len(df)} frames from {df.scan.nunique()} scans in {Path(out).resolve()} '
-              f'({time.perf_counter() - t0:.1f} s)')
+              f'({df.fine.notna().sum()} labelled, domain {domain}{", sweeps" if sweep else ""}; '
+              f'{time.perf_counter() - t0:.1f} s)')

@@ -1,11 +1,11 @@
 "Tests of the installed `awcl-eval` command: a tiny run writes its run folder; bad input ends in one line without a traceback."
 import json, math, os
 from pathlib import Path
-import pytest
+import pandas as pd, pytest
 from conftest import run_cli, assert_one_line_error
 from awcl.synthetic import make_phantoms
 
-METRIC_KEYS = {'task', 'protocol', 'encoder', 'seed', 'size', 'epochs', 'n_train', 'n_valid', 'n_test', 'classes',
+METRIC_KEYS = {'task', 'protocol', 'encoder', 'seed', 'size', 'label_budget', 'n_train', 'n_valid', 'n_test', 'classes',
                'accuracy', 'macro_f1', 'macro_precision', 'macro_recall', 'confusion'}
 
 
@@ -26,11 +26,11 @@ def phantoms(tmp_path_factory):
 def run(env, *args): return run_cli('awcl-eval', *args, env=env)
 
 
-@pytest.mark.parametrize('task,protocol', [('planes', 'linear'), ('brain', 'finetune')])
+@pytest.mark.parametrize('task,protocol', [('planes', 'linear'), ('planes', 'knn'), ('brain', 'finetune')])
 def test_run_folder(env, phantoms, tmp_path, task, protocol):
     out = tmp_path/'run'
     r = run(env, '--task', task, '--data', phantoms, '--encoder', 'random', '--protocol', protocol,
-            '--size', 32, '--epochs', 1, '--out', out)
+            '--size', 32, '--steps', 4, '--out', out)
     assert r.returncode == 0, r.stderr
     assert r.stdout.startswith(f'awcl-eval: {task} {protocol}, encoder random: accuracy') and r.stdout.count('\n') == 1, r.stdout
     m = json.loads((out/'metrics.json').read_text())
@@ -44,24 +44,28 @@ def test_run_folder(env, phantoms, tmp_path, task, protocol):
     assert math.isclose(m['accuracy'], sum(m['confusion'][i][i] for i in range(n)) / m['n_test'])
     assert (out/'confusion.png').stat().st_size > 0
     assert json.loads((out/'config.json').read_text())['data'] == str(phantoms)
+    pf = pd.read_csv(out/'per_frame.csv')                           # the test frames' scores: the metric's evidence
+    assert len(pf) == m['n_test'] and math.isclose(pf.score.mean(), m['accuracy'])
 
 
 def test_hcseg_run_folder(env, phantoms, tmp_path):
     out = tmp_path/'seg'
     r = run(env, '--task', 'hcseg', '--data', phantoms, '--encoder', 'random', '--protocol', 'linear',
-            '--size', 32, '--epochs', 1, '--out', out)
+            '--size', 32, '--steps', 4, '--out', out)
     assert r.returncode == 0, r.stderr
-    assert r.stdout.startswith('awcl-eval: hcseg linear, encoder random: Dice'), r.stdout
+    assert r.stdout.startswith('awcl-eval: hcseg frozen, encoder random: Dice'), r.stdout   # linear: the old name of frozen
     m = json.loads((out/'metrics.json').read_text())
     assert {'task', 'protocol', 'encoder', 'seed', 'dice', 'iou', 'hc_mae_mm', 'n_train', 'n_test'} <= set(m)
     assert m['task'] == 'hcseg' and m['n_test'] > 0
     for k in ('dice', 'iou'): assert math.isfinite(m[k]) and 0 <= m[k] <= 1, (k, m[k])
     assert math.isfinite(m['hc_mae_mm']) and m['hc_mae_mm'] >= 0
+    assert m['protocol'] == 'frozen' and math.isclose(pd.read_csv(out/'per_frame.csv').score.mean(), m['dice'])
 
 
 @pytest.mark.parametrize('arg,value,msg', [
     ('--task', 'segment', "--task 'segment' is not one of planes, brain, hcseg"),
-    ('--protocol', 'knn', "--protocol 'knn' is not one of linear, finetune"),
+    ('--protocol', 'frozen', "--protocol 'frozen' is not one of linear, knn, finetune (task planes)"),
+    ('--label-budget', '1.5', '--label-budget 1.5 must be in (0, 1]'),
     ('--encoder', '{tmp}/absent/encoder.pth', 'absent/encoder.pth'),
     ('--data', '{tmp}/nowhere', 'nowhere: no such file or folder'),
 ])

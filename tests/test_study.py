@@ -6,7 +6,7 @@ reference deliberately):
 
     AWCL_UPDATE_REFERENCE=1 python -m pytest tests/test_study.py
 """
-import math, os
+import json, math, os
 from pathlib import Path
 import nbformat, pandas as pd, pytest
 from awcl.study import run_study, RESULT_COLUMNS
@@ -14,6 +14,8 @@ from conftest import check_reference
 
 METRICS = ['accuracy', 'macro_f1', 'macro_precision', 'macro_recall', 'dice', 'iou', 'hc_mae_mm']
 KEY = ['name', 'task', 'protocol', 'seed']
+ENCODERS = {'random', 'supervised', 'simclr', 'awcl-coarse', 'awcl-fine'}
+PROTOCOLS = {'planes': {'linear', 'knn', 'finetune'}, 'brain': {'linear', 'knn', 'finetune'}, 'hcseg': {'frozen', 'finetune'}}
 
 
 @pytest.fixture(scope='module')
@@ -38,13 +40,14 @@ def _rows(res:pd.DataFrame) -> list:
 
 
 def test_study_writes_everything(smoke):
-    for f in ['study.ipynb', 'results.csv', 'summary.md', 'study.json', 'methods_by_task.png']:
+    for f in ['study.ipynb', 'results.csv', 'scores.csv', 'score_table.csv', 'partition.csv', 'summary.md', 'study.json',
+              'methods_by_task.png', 'pretraining_curves.png']:
         assert (smoke/f).is_file(), f
     res = pd.read_csv(smoke/'results.csv')
     assert list(res.columns[:len(RESULT_COLUMNS)]) == RESULT_COLUMNS
-    assert set(res.task) == {'planes', 'brain', 'hcseg'} and set(res.protocol) == {'linear', 'finetune'}
-    assert set(res.method) == {'random', 'simclr', 'awcl'} and set(res.granularity.dropna()) == {'fine', 'coarse'}
-    assert len(res) == 4 * 3 * 2                                    # encoders x tasks x protocols, one seed
+    assert set(res.name) == ENCODERS and set(res.method) == {'random', 'supervised', 'simclr', 'awcl'}
+    for task, prots in PROTOCOLS.items(): assert set(res.protocol[res.task.eq(task)]) == prots, task
+    assert len(res) == len(ENCODERS) * sum(map(len, PROTOCOLS.values()))   # encoders x task protocols, one seed
     cls, seg = res[res.task.ne('hcseg')], res[res.task.eq('hcseg')]
     for c in ['accuracy', 'macro_f1', 'macro_precision', 'macro_recall']: assert cls[c].between(0, 1).all(), c
     for c in ['dice', 'iou']: assert seg[c].between(0, 1).all(), c
@@ -52,8 +55,35 @@ def test_study_writes_everything(smoke):
     nb = nbformat.read(smoke/'study.ipynb', as_version=4)   # figures inline although tests/run.sh sets MPLBACKEND=Agg
     images = [o for c in nb.cells if c.cell_type == 'code' for o in c.outputs if 'image/png' in o.get('data', {})]
     assert len(images) >= 2, f'{len(images)} figures in the executed study notebook'
+
+
+def test_scores_are_the_evidence(smoke):
+    "Per-frame scores reproduce every metric, and all encoders are scored on the same test frames (paired)."
+    res, sc = pd.read_csv(smoke/'results.csv'), pd.read_csv(smoke/'scores.csv')
+    for r in res.itertuples():
+        s = sc[(sc.name == r.name) & (sc.task == r.task) & (sc.protocol == r.protocol) & (sc.seed == r.seed)]
+        assert len(s) == r.n_test > 0, (r.name, r.task, r.protocol)
+        assert abs(s.score.mean() - (r.dice if r.task == 'hcseg' else r.accuracy)) < 1e-9, (r.name, r.task, r.protocol)
+    frames = sc.groupby(['task', 'protocol', 'name']).frame.apply(frozenset)
+    for (task, _), per_encoder in frames.groupby(level=[0, 1]): assert per_encoder.nunique() == 1, task
+
+
+def test_no_downstream_frame_was_pretrained_on(smoke):
+    part, sc = pd.read_csv(smoke/'partition.csv', dtype={'scan': str}), pd.read_csv(smoke/'scores.csv', dtype={'scan': str})
+    pre, down = part[part.role.eq('pretrain')], part[part.role.eq('downstream')]
+    assert len(pre) and len(down) and not set(pre.scan) & set(down.scan)
+    cls = sc[sc.task.ne('hcseg')]
+    assert set(cls.frame) <= set(down.path) and not set(cls.scan) & set(pre.scan)
+
+
+def test_summary_gives_intervals_and_verdicts(smoke):
     summary = (smoke/'summary.md').read_text()
-    assert 'AWCL > SimCLR > random' in summary and 'Fine > coarse' in summary
+    assert 'Smoke run' in summary                                     # a smoke run says its verdicts are not evidence
+    for head in ['Controls', 'AWCL > SimCLR', 'Fine > coarse', 'More anatomy positives help', 'Cross-domain segmentation']:
+        assert head in summary, head
+    lines = [l for l in summary.splitlines() if ' vs ' in l and '**' in l and 'not run' not in l]
+    assert lines and all('[' in l and ('held**' in l or 'undecided**' in l) for l in lines), lines[:3]
+    assert 'seed x ' in summary and 'test scans' in summary
 
 
 def test_study_matches_reference(smoke):
@@ -70,3 +100,17 @@ def test_parameters_are_live(smoke, tmp_path):
     old = old[old.name.isin(['random', 'awcl-fine']) & old.task.eq('planes') & old.protocol.eq('linear')]
     assert list(new.seed) == [1, 1]
     assert not new.accuracy.reset_index(drop=True).equals(old.accuracy.reset_index(drop=True))
+
+
+def test_stale_results_are_recomputed(smoke, tmp_path):
+    "A rerun into the same folder reuses evaluations whose config matches and recomputes those whose config changed."
+    out = tmp_path/'rerun'
+    sub = [('methods', "['random']"), ('tasks', "['planes']"), ('protocols', "['linear', 'finetune']")]
+    run_study('smoke', out, sub)
+    ev = out/'eval'/'random-s0'
+    lin, ft = (ev/'planes-linear'/'metrics.json').stat().st_mtime_ns, (ev/'planes-finetune'/'metrics.json').stat().st_mtime_ns
+    run_study('smoke', out, sub + [('finetune_steps', '3')])
+    assert (ev/'planes-linear'/'metrics.json').stat().st_mtime_ns == lin                     # same config: reused
+    assert (ev/'planes-finetune'/'metrics.json').stat().st_mtime_ns != ft                    # other steps: recomputed
+    assert json.loads((ev/'planes-finetune'/'config.json').read_text())['steps'] == 3
+    assert json.loads((ev/'planes-finetune'/'metrics.json').read_text())['steps'] == 3
