@@ -82,7 +82,7 @@ def _summary(m:dict) -> str:
 
 # %% ../nbs/22_evaluate.ipynb #6aef592f
 def _steps(task, protocol, finetune_steps, seg_steps):
-    if task == 'hcseg': return seg_steps
+    if task == 'hcseg': return seg_steps.get(protocol) if isinstance(seg_steps, dict) else seg_steps
     return finetune_steps if protocol == 'finetune' else None
 
 def evaluate_many(df:pd.DataFrame, # the task's frame table
@@ -91,7 +91,7 @@ def evaluate_many(df:pd.DataFrame, # the task's frame table
                   protocols:list, # protocols of `TASK_PROTOCOLS[task]`
                   out:dict|None=None, # protocol -> folder for its figures
                   finetune_steps:int|None=None, # optimiser steps of classification fine-tuning
-                  seg_steps:int|None=None, # optimiser steps of the segmentation protocols
+                  seg_steps:int|dict|None=None, # optimiser steps of the segmentation protocols, or {protocol: steps}
                   **kw, # `size`, `seed`, `label_budget`, `arch`, `device`, ... as for `evaluate`
                  ) -> dict:
     "`{protocol: result}` of `encoder` on `task`; the classification probes share one pass of frozen features."
@@ -115,7 +115,7 @@ def eval_record(task:str, protocol:str, # what is evaluated
                 seed:int, # the evaluation's seed
                 data:str=None, # the data's identity, e.g. `awcl.study.table_key` of the task's frames
                 size:int=64, label_budget:float=1.0, # as for `evaluate`
-                finetune_steps:int|None=None, seg_steps:int|None=None, # as for `evaluate_many`
+                finetune_steps:int|None=None, seg_steps:int|dict|None=None, # as for `evaluate_many`
                 **kw, # any other setting that changes the result (bs, lr, arch...)
                ) -> dict:
     "What defines one evaluation (its `config.json`): a finished folder is reused only when this matches."

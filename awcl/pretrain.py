@@ -85,7 +85,7 @@ class PretrainConfig:
 
 PRESETS = {
     'smoke': dict(size=32, bs=16, epochs=1, lr=1e-3, temperature=0.1, crop_scale=0.25),
-    'cpu':   dict(size=48, bs=64, epochs=6, lr=5e-4, wd=1e-4, decouple_wd=True, schedule='one_cycle',
+    'cpu':   dict(size=48, bs=64, epochs=7, lr=5e-4, wd=1e-4, decouple_wd=True, schedule='one_cycle',
                   temperature=0.1, crop_scale=0.25),
     'paper': dict(),   # the dataclass defaults: the official code's settings
 }
@@ -327,8 +327,8 @@ def pretrain(df:pd.DataFrame, # frame table
     return m
 
 # %% ../nbs/12_pretrain.ipynb #da51976e
-PHANTOM_DEFAULT = dict(n_scans=120, frames_per_scan=40, size=128, seed=0, splits=(0.25, 0.05, 0.7), sweep=True, labelled=0.25)
-SEG_PHANTOM_DEFAULT = dict(n_scans=40, frames_per_scan=12, size=128, seed=0, splits=(0.4, 0.2, 0.4), domain='B',
+PHANTOM_DEFAULT = dict(n_scans=220, frames_per_scan=30, size=128, seed=0, splits=(0.2, 0.03, 0.77), sweep=True, labelled=0.25)
+SEG_PHANTOM_DEFAULT = dict(n_scans=60, frames_per_scan=8, size=128, seed=0, splits=(0.4, 0.2, 0.4), domain='B',
                            classes=['head-tt', 'head-tv', 'head-tc'])   # the cross-domain segmentation target
 
 def cache_dir() -> Path:

@@ -244,7 +244,9 @@ def summarise_hypotheses(scores:pd.DataFrame, # score table, `SCORE_COLUMNS` (+ 
             try: r = ratio_trend(scores, by_ratio, t, p, n_boot, seed)
             except AwclError as e: lines.append(f'  - {t} / {p}: **not comparable** ({e})'); continue
             n_cmp[0] += 1
-            lines.append(f'  - {t} / {p}: rho {r["rho"]:+.2f} [{r["lo"]:+.2f}, {r["hi"]:+.2f}], mean score by ratio '
+            rho = (f'rho {r["rho"]:+.2f} [{r["lo"]:+.2f}, {r["hi"]:+.2f}]' if np.isfinite(r['rho'])
+                   else 'rho undefined (the same score at every ratio)')
+            lines.append(f'  - {t} / {p}: {rho}, mean score by ratio '
                          + ', '.join(f'{x:g}: {m:.3f}' for x, m in zip(r['ratios'], r['means']))
                          + f': **{r["verdict"]}** ({r["basis"]})' + caveat(t, p))
 

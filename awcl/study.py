@@ -119,6 +119,7 @@ STUDY_PRESETS = {
 
     'cpu': dict(preset='cpu', phantoms={}, seg_phantoms={}, methods=['random', 'imagenet', 'supervised', 'simclr', 'awcl-coarse', 'awcl-fine'],
                 ratios=[0.5, 1.0], seeds=[0], pretrain_bs=None, eval_size=None, protocols=['linear', 'knn', 'frozen'],
+                label_budget={'planes': 1.0, 'brain': 1.0, 'hcseg': 0.25},
                 finetune_steps=None, seg_steps=None, eval_frames=None, tsne=True),
     'paper': dict(preset='paper', phantoms={}, seg_phantoms={},
                   methods=['random', 'imagenet', 'supervised', 'simclr', 'scan', 'supcon', 'awcl-coarse', 'awcl-fine'],
