@@ -53,7 +53,8 @@ def test_hcseg_run_folder(env, phantoms, tmp_path):
     r = run(env, '--task', 'hcseg', '--data', phantoms, '--encoder', 'random', '--protocol', 'linear',
             '--size', 32, '--steps', 4, '--out', out)
     assert r.returncode == 0, r.stderr
-    assert r.stdout.startswith('awcl-eval: hcseg frozen, encoder random: Dice'), r.stdout   # linear: the old name of frozen
+    last = r.stdout.strip().splitlines()[-1]                        # after the progress bars: the one summary line
+    assert last.startswith('awcl-eval: hcseg frozen, encoder random: Dice'), r.stdout   # linear: the old name of frozen
     m = json.loads((out/'metrics.json').read_text())
     assert {'task', 'protocol', 'encoder', 'seed', 'dice', 'iou', 'hc_mae_mm', 'n_train', 'n_test'} <= set(m)
     assert m['task'] == 'hcseg' and m['n_test'] > 0
