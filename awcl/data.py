@@ -47,7 +47,7 @@ def shared_data(name:str, # a sample in the real-data folder, e.g. 'hc18' or 'fe
     return None
 
 # %% ../nbs/00_data.ipynb #87e9bfb2
-FORMATS = ('auto', 'fpdb', 'hc18', 'folders', 'csv')
+FORMATS = ('auto', 'fpdb', 'hc18', 'folders', 'csv', 'video')
 IMAGE_SUFFIXES = ('.png', '.jpg', '.jpeg', '.bmp', '.tif', '.tiff')
 FPDB_TABLE, HC18_TABLE, FRAMES_TABLE = 'FETAL_PLANES_DB_data.csv', 'training_set_pixel_size_and_HC.csv', 'frames.csv'
 
@@ -164,21 +164,24 @@ def _csv_table(f:Path) -> pd.DataFrame:
 # %% ../nbs/00_data.ipynb #18e70a3a
 def detect_format(root:Path|str, # dataset folder or csv file
                  ) -> str:
-    "Which of `fpdb`, `hc18`, `csv`, `folders` the dataset at `root` is; AwclError naming `root` when none fits."
+    "Which of `fpdb`, `hc18`, `csv`, `folders`, `video` the dataset at `root` is; AwclError naming `root` when none fits."
+    from awcl.video import media_kind, media_files
     root = Path(_abspath(root))
     if not root.exists(): raise AwclError(f'{root}: no such file or folder')
     if root.is_file():
         if root.name == FPDB_TABLE: return 'fpdb'
         if root.name == HC18_TABLE: return 'hc18'
         if root.suffix.lower() == '.csv': return 'csv'
-        raise AwclError(f'{root}: a file that is not a csv table; pass a dataset folder or a csv')
+        if media_kind(root): return 'video'
+        raise AwclError(f'{root}: a file that is neither a csv table nor a video or DICOM file; pass a dataset folder or a csv')
     if (root/FPDB_TABLE).is_file(): return 'fpdb'
     if (root/HC18_TABLE).is_file(): return 'hc18'
     if (root/FRAMES_TABLE).is_file(): return 'csv'
     if any(f.is_file() and f.suffix.lower() in IMAGE_SUFFIXES for d in root.iterdir()
            if d.is_dir() and not d.name.startswith('.') for f in d.iterdir()): return 'folders'
-    raise AwclError(f'{root}: cannot tell its format (no {FPDB_TABLE}, {HC18_TABLE}, {FRAMES_TABLE} or class folders '
-                    f'of images); pass format= one of {", ".join(FORMATS[1:])}')
+    if media_files(root): return 'video'
+    raise AwclError(f'{root}: cannot tell its format (no {FPDB_TABLE}, {HC18_TABLE}, {FRAMES_TABLE}, class folders '
+                    f'of images, videos or DICOM files); pass format= one of {", ".join(FORMATS[1:])}')
 
 # %% ../nbs/00_data.ipynb #0add85e6
 def _check_missing(t:pd.DataFrame, source, missing:str) -> pd.DataFrame:
@@ -206,6 +209,8 @@ def read_frames(root:Path|str, # dataset folder, or a csv table (file, or folder
                 format:str='auto', # 'auto', 'fpdb', 'hc18', 'folders' or 'csv'
                 missing:str='error', # images listed but absent on disk: 'error' or 'drop'
                 coarse_map:dict|None=None, # fine -> coarse; replaces the source's coarse labels when given
+                every:int=8, # videos and DICOM cine loops: keep every `every`-th frame (the official code's 8)
+                labels:str|Path|None=None, # videos: labels csv (`video, frame` or `video, start, end`, `fine[, coarse]`); default `<root>/labels.csv` if present
                ) -> pd.DataFrame:
     "The frame table of the dataset at `root`: one row per image, columns `FRAME_COLUMNS` (+ optional, + source's own)."
     if format not in FORMATS: raise AwclError(f'format={format!r} is not one of {", ".join(FORMATS)}')
@@ -222,6 +227,10 @@ def read_frames(root:Path|str, # dataset folder, or a csv table (file, or folder
         table = root/FRAMES_TABLE if root.is_dir() else root
         if not table.is_file(): raise AwclError(f'{root}: no {FRAMES_TABLE} in this folder, so not format {fmt!r}')
         t, source = _csv_table(table), table
+    elif fmt == 'video':
+        from awcl.video import video_table
+        t, source = video_table(root, every=every, labels=labels), root
+        if not len(t): raise AwclError(f'{root}: no video or DICOM frames found')
     else:
         if not root.is_dir(): raise AwclError(f'{root}: not a folder, so not format {fmt!r}')
         t, source = _folders_table(root), root
@@ -267,7 +276,10 @@ def load_gray(path:Path|str, # image file
 def check_images(df:pd.DataFrame, # a frame table
                 ) -> None:
     "Raise AwclError naming the first image or mask in `df` that is not a readable image file."
-    files = list(df.path) + ([m for m in df['mask'] if not pd.isna(m)] if 'mask' in df else [])
+    from awcl.video import media_kind, count_frames
+    frame = df['frame'] if 'frame' in df else pd.Series(np.nan, index=df.index)
+    for p in sorted(set(df.path[frame.notna()])): count_frames(p)   # videos and DICOM: readable headers (AwclError naming the file)
+    files = list(df.path[frame.isna()]) + ([m for m in df['mask'] if not pd.isna(m)] if 'mask' in df else [])
     for p in files:
         try:
             with Image.open(p) as im: im.verify()
@@ -374,16 +386,18 @@ def _summary_text(s:dict, title:str) -> str:
 # %% ../nbs/00_data.ipynb #e3fc1ace
 @call_parse
 def awcl_data(root:str, # dataset folder, or csv table (file, or folder holding frames.csv)
-              format:str='auto', # auto, fpdb, hc18, folders or csv
+              format:str='auto', # auto, fpdb, hc18, folders, csv or video
               missing:str='error', # images listed but absent on disk: error or drop
               json:bool=False, # print one JSON object (n_frames, n_scans, fine, coarse, split) instead of text
               no_check:bool=False, # do not open every image to verify that it is readable
+              every:int=8, # videos and DICOM: keep every `every`-th frame
+              labels:str=None, # videos and DICOM: labels csv (default: <root>/labels.csv if present)
              ):
     "Summarise a fetal ultrasound dataset: frames, scans, and frames per fine class, coarse class and split."
     with cli_errors('awcl-data'):
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter('always')
-            df = read_frames(root, format=format, missing=missing)
+            df = read_frames(root, format=format, missing=missing, every=every, labels=labels)
         for w in caught: print(f'awcl-data: warning: {w.message}', file=sys.stderr)
         if not no_check: check_images(df)
         s = summarise(df)

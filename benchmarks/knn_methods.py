@@ -11,7 +11,7 @@ from dataclasses import replace
 from pathlib import Path
 import numpy as np, pandas as pd
 from awcl.pretrain import preset_config, pretrain, default_phantoms, split_frames
-from awcl.images import load_frames
+from awcl.cache import load_frames
 from awcl.models import create_encoder, load_encoder
 from awcl.embed import extract_features, knn_eval
 

@@ -115,3 +115,13 @@ def test_stale_results_are_recomputed(smoke, tmp_path):
     assert (ev/'planes-finetune'/'metrics.json').stat().st_mtime_ns != ft                    # other steps: recomputed
     assert json.loads((ev/'planes-finetune'/'config.json').read_text())['steps'] == 3
     assert json.loads((ev/'planes-finetune'/'metrics.json').read_text())['steps'] == 3
+
+
+def test_one_frame_cache_serves_every_method(smoke, cache):
+    "Every pretraining run of the study reads one frame cache: the pretraining frames at load size are decoded once."
+    from awcl.pretrain import preset_config
+    caches = [json.loads((d/'meta.json').read_text()) for d in (cache/'frames').iterdir() if not d.name.startswith('.')]
+    load = preset_config('smoke').load_size
+    pre = [c for c in caches if c['size'] == load and not c['masks']]
+    assert len(pre) == 1, caches
+    assert len({(c['size'], c['n'], c['key']) for c in caches}) == len(caches)   # and no table decoded twice
