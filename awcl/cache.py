@@ -16,7 +16,8 @@ from .data import load_gray
 from .images import letterbox
 
 # %% auto #0
-__all__ = ['CACHE_VERSION', 'cache_dir', 'content_key', 'FrameCache', 'frame_cache', 'load_frames', 'FrameData', 'Loader']
+__all__ = ['CACHE_VERSION', 'cache_dir', 'content_key', 'FrameCache', 'prune_caches', 'frame_cache', 'load_frames', 'FrameData',
+           'Loader']
 
 # %% ../nbs/03_cache.ipynb #565a3d94
 CACHE_VERSION = 1   # bump when the bytes a cache holds for the same inputs change
@@ -137,6 +138,21 @@ def _build(folder:Path, df, size, masks, workers, progress, chunk):
     np.save(folder/'scales.npy', scales)
     return time.perf_counter() - t0, w
 
+def prune_caches(root:str|Path, # a folder of frame caches
+                 keep:str|Path|None=None, # a cache folder never to remove
+                 tmp_age:float=86400, # seconds after which an unfinished build (`.tmp-*`) counts as abandoned
+                ) -> list[Path]:
+    "Remove the caches whose source files are gone (e.g. frames of a deleted temporary folder) and abandoned builds."
+    gone, now = [], time.time()
+    for d in Path(root).iterdir() if Path(root).is_dir() else []:
+        if keep is not None and d == Path(keep): continue
+        if d.name.startswith('.tmp-'): dead = now - d.stat().st_mtime > tmp_age
+        else:
+            try: dead = not os.path.exists(json.loads((d/'meta.json').read_text())['probe'])
+            except (OSError, ValueError, KeyError): dead = False   # not ours, or an older layout: leave it
+        if dead: shutil.rmtree(d, ignore_errors=True); gone.append(d)
+    return gone
+
 def frame_cache(df:pd.DataFrame, # frame table: `path`, optional `frame` (videos) and `mask`
                 size:int, # side of the cached square frames (letterboxed)
                 masks=None, # mask decoder, path -> bool H x W (e.g. `awcl.segment.head_mask`); None: frames only
@@ -144,7 +160,8 @@ def frame_cache(df:pd.DataFrame, # frame table: `path`, optional `frame` (videos
                 progress:bool=False, # show a fastprogress bar while building
                 root:str|Path|None=None, # where caches live; default `cache_dir()/'frames'`
                 chunk:int=64, # still images per decoding job
-               ) -> FrameCache:
+                build:bool=True, # False: only open an existing cache (None if there is none yet)
+               ) -> FrameCache|None:
     "The frame cache of `df` at `size`: opened if it exists, else built once (in parallel, atomically) and opened."
     if len(df) == 0: raise AwclError('the frame table is empty: nothing to cache')
     if int(size) != size or size < 1: raise AwclError(f'size={size!r} must be a positive integer')
@@ -154,18 +171,20 @@ def frame_cache(df:pd.DataFrame, # frame table: `path`, optional `frame` (videos
     key = content_key(df, size, masks)
     final = Path(root or cache_dir()/'frames')/f'{size}px-{len(df)}-{key}'
     if (final/'meta.json').is_file(): return FrameCache(final)
+    if not build: return None
     final.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(dir=final.parent, prefix=f'.tmp-{final.name}-'))
     try:
         secs, w = _build(tmp, df, int(size), masks, workers, progress, chunk)
         meta = dict(key=key, n=len(df), size=int(size), masks=_fn_name(masks), version=CACHE_VERSION,
-                    build_seconds=round(secs, 3), workers=w)
+                    build_seconds=round(secs, 3), workers=w, probe=str(df['path'].iloc[0]))
         (tmp/'meta.json').write_text(json.dumps(meta, indent=1) + '\n')
         try: os.replace(tmp, final)
         except OSError:
             if not (final/'meta.json').is_file(): raise   # else another process finished the same cache first
     finally:
         if tmp.exists(): shutil.rmtree(tmp, ignore_errors=True)
+    prune_caches(final.parent, keep=final)
     return FrameCache(final)
 
 # %% ../nbs/03_cache.ipynb #96adc4e1

@@ -293,6 +293,12 @@ def _split_rows(df:pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     if 'split' not in df or df['split'].isna().all(): return np.arange(len(df)), np.zeros(0, np.int64)
     return np.flatnonzero(df['split'].eq('train') | df['split'].isna()), np.flatnonzero(df['split'].eq('valid'))
 
+def _shared_cache(df, size, progress):
+    "The frame cache; under torchrun the first process of each node builds it while the others wait for it."
+    if int(os.environ.get('LOCAL_RANK', 0)) == 0: return frame_cache(df, size, progress=progress)
+    while (c := frame_cache(df, size, build=False)) is None: time.sleep(1)
+    return c
+
 def pretrain_learner(df:pd.DataFrame, # frame table
                      cfg:PretrainConfig,
                      path:str|Path='.', # where fastai keeps its files
@@ -314,7 +320,7 @@ def pretrain_learner(df:pd.DataFrame, # frame table
         raise AwclError(f'{len(train_df)} training frames are fewer than bs={cfg.bs}' + (f' x {world} processes' if world > 1 else ''))
     dev = torch.device(device or ('cuda' if torch.cuda.is_available() else 'cpu'))
     if dev.type == 'cuda' and world > 1: dev = torch.device('cuda', int(os.environ.get('LOCAL_RANK', rank)))
-    cache = frame_cache(df, cfg.load_size, progress=progress and rank == 0)   # one cache for every run on these frames
+    cache = _shared_cache(df, cfg.load_size, progress and rank == 0)   # one cache for every run on these frames
     cb = AWCLCallback(cfg, train_df, channels_last=dev.type == 'cuda', world=world, rank=rank)
     batches, partner, labels = cb.epoch_batches(0)
     train_dl = Loader(FrameData(cache.frames, (labels,), partner, rows=tr_rows), batches, n_inp=2,

@@ -14,8 +14,8 @@ from awcl.synthetic import make_phantoms
 HERE = Path(__file__).parent
 
 
-def torchrun(*args, timeout=600):
-    env = {**os.environ, 'OMP_NUM_THREADS': '1', 'MKL_NUM_THREADS': '1', 'PYTHONWARNINGS': 'ignore'}
+def torchrun(*args, timeout=600, **env):
+    env = {**os.environ, 'OMP_NUM_THREADS': '1', 'MKL_NUM_THREADS': '1', 'PYTHONWARNINGS': 'ignore', **env}
     cmd = [sys.executable, '-m', 'torch.distributed.run', '--standalone', '--nproc_per_node', '2', *map(str, args)]
     return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env)
 
@@ -44,9 +44,10 @@ def phantoms(tmp_path_factory):
 def test_pretrain_under_torchrun(phantoms, tmp_path):
     out = tmp_path/'run'
     r = torchrun(exe('awcl-pretrain'), '--data', phantoms, '--preset', 'smoke', '--bs', '8', '--epochs', '2',
-                 '--out', out, '--device', 'cpu', '--checkpoint-every', '3')
+                 '--out', out, '--device', 'cpu', '--checkpoint-every', '3', AWCL_CACHE=str(tmp_path/'cache'))
     assert r.returncode == 0, r.stderr[-3000:]
     assert sorted(p.name for p in out.iterdir()) == ['checkpoint.pth', 'config.json', 'encoder.pth', 'metrics.json']
     cfg, m = json.loads((out/'config.json').read_text()), json.loads((out/'metrics.json').read_text())
     assert cfg['world_size'] == 2 and m['world_size'] == 2 and m['epochs'] == 2
     assert 'x 2 processes' in r.stdout and r.stdout.count('awcl-pretrain:') == 1, r.stdout   # rank 0 reports, once
+    assert len(list((tmp_path/'cache'/'frames').iterdir())) == 1                            # one frame cache, built once
