@@ -96,7 +96,8 @@ def _jobs(df:pd.DataFrame, chunk:int) -> list:
 # %% ../nbs/03_cache.ipynb #a1a74e8f
 class FrameCache:
     "A finished frame cache: `frames` (uint8 `[N,1,S,S]` memory map), `masks` (same, 0/1, or None) and `scales`."
-    def __init__(self, folder:str|Path):
+    def __init__(self, folder:str|Path, # a finished cache folder, as `frame_cache` builds it (with `meta.json`)
+                ):
         self.folder = Path(folder)
         try: self.meta = json.loads((self.folder/'meta.json').read_text())
         except (OSError, ValueError): raise AwclError(f'{self.folder}: not a finished frame cache (no readable meta.json)') from None
@@ -235,12 +236,13 @@ def _as_batch(b): return b   # FrameData returns whole batches already
 
 class Loader:
     "Batches of a `FrameData` in the order `batches` gives, on `device`: the one loader of pretraining and every task."
-    def __init__(self, data:FrameData,
+    def __init__(self, data:FrameData, # the frames and targets; each list of rows is read as one whole batch
                  batches, # list of index lists, or a batch sampler (iterable of index lists with a length)
                  n_inp:int=1, # how many leading batch elements are model inputs (fastai)
                  device=None, # where batches go; `DataLoaders(..., device=)` sets it
                  num_workers:int|None=None, # reading processes; default: 0 on CPU, up to 4 on CUDA
-                 rank:int=0, world:int=1, # data-parallel: this process keeps slice `rank` of `world` of each batch
+                 rank:int=0, # data-parallel: this process's index; it keeps slice `rank` of each batch
+                 world:int=1, # data-parallel: processes each batch is split over evenly (1: whole batches)
                 ):
         self.data, self.dataset, self.n_inp, self.device = data, data, n_inp, device
         self.num_workers, self.rank, self.world, self.skip = num_workers, rank, world, 0

@@ -126,8 +126,10 @@ def classification_metrics(y_true, # true class names
 # %% ../nbs/20_classification.ipynb #08a23d40
 LINEAR_CS = (1e-3, 1e-2, 1e-1, 1.0, 10.0)     # inverse L2 strengths tried by the linear probe
 
-def linear_probe(train_x:np.ndarray, train_y, # features and labels the classifier is fitted on
-                 valid_x:np.ndarray, valid_y, # features and labels that choose `C`
+def linear_probe(train_x:np.ndarray, # `[N, dim]` features the classifier is fitted on
+                 train_y, # their labels
+                 valid_x:np.ndarray, # `[M, dim]` features that choose `C`
+                 valid_y, # their labels
                  Cs:tuple=LINEAR_CS, # candidate inverse regularisation strengths
                 ) -> tuple:
     "The fitted `StandardScaler` + `LogisticRegression` pipeline with the best valid accuracy, its `C` and that accuracy."
@@ -144,7 +146,8 @@ def linear_probe(train_x:np.ndarray, train_y, # features and labels the classifi
 # %% ../nbs/20_classification.ipynb #b3fe2b1e
 KNN_K = 20                                    # neighbours of the k-NN probe
 
-def knn_probe(train_x:np.ndarray, train_y, # features and labels of the training frames
+def knn_probe(train_x:np.ndarray, # `[N, dim]` features of the training frames
+              train_y, # their labels
               k:int=KNN_K, # neighbours; capped at the number of training frames
              ) -> tuple:
     "The fitted cosine k-NN classifier and the `k` it uses."
@@ -179,7 +182,8 @@ def _in_order(n:int, bs:int) -> list[list]: return [list(range(i, min(i + bs, n)
 @torch.no_grad()
 def reestimate_bn(model:nn.Module, # takes float frames in [0,1]
                   frames:torch.Tensor, # clean uint8 frames `[N,1,H,W]`
-                  bs:int=BN_BS):
+                  bs:int=BN_BS, # frames per batch (`BN_BS`, as `extract_features`)
+                 ):
     "Re-estimate every BatchNorm layer's statistics of `model` on `frames`, as `extract_features` does."
     dev = next(model.parameters()).device
     update_bn((frames[i:i + bs].to(dev).float() / 255 for i in range(0, len(frames), bs)), model)
@@ -187,7 +191,13 @@ def reestimate_bn(model:nn.Module, # takes float frames in [0,1]
 class FinetuneViews(Callback):
     "A fine-tuning phase: each round's batches, seeded views, a frozen encoder kept in eval mode, clean BatchNorm statistics before evaluation."
     order = 0
-    def __init__(self, cfg:ViewConfig, seed:int, bn_frames:torch.Tensor, step0:int, frozen:bool, rounds:list):
+    def __init__(self, cfg:ViewConfig, # the training views
+                 seed:int, # seeds the views (with the global step)
+                 bn_frames:torch.Tensor, # clean uint8 training frames to re-estimate BatchNorm on before evaluating
+                 step0:int, # optimiser steps of earlier phases (the views' step count starts there)
+                 frozen:bool, # the head-only warm-up: encoder in eval mode, no BatchNorm re-estimation
+                 rounds:list, # the batches of each round (fastai epoch), as `finetune_batches` cuts them
+                ):
         self.cfg, self.seed, self.bn_frames, self.step0, self.frozen, self.rounds = cfg, seed, bn_frames, step0, frozen, rounds
     def before_epoch(self): self.dls.train.set(self.rounds[self.epoch])
     def before_train(self):
@@ -203,7 +213,10 @@ class FinetuneViews(Callback):
 class KeepBest(Callback):
     "After each evaluation: append it to `curve`; keep the state with the best valid accuracy (then loss) in `best`."
     order = 60                                              # after the Recorder (50) has the round's values
-    def __init__(self, step0:int, curve:list, best:dict): self.step0, self.curve, self.best = step0, curve, best
+    def __init__(self, step0:int, # optimiser steps of earlier phases (added to this phase's step count)
+                 curve:list, # each evaluation is appended to it as a dict (shared by the phases)
+                 best:dict, # updated in place with the best `key`, `step` and model `state` (shared by the phases)
+                ): self.step0, self.curve, self.best = step0, curve, best
     def after_epoch(self):
         tl, vl, acc = (float(v) for v in self.recorder.values[-1])
         step = self.step0 + self.train_iter
@@ -212,7 +225,9 @@ class KeepBest(Callback):
             self.best.update(key=(acc, -vl), step=step, state={k: v.detach().clone() for k, v in self.model.state_dict().items()})
 
 def classifier(encoder:nn.Module, # a ResNet with `fc = nn.Identity()`
-               n_classes:int, arch:str='resnet18', seed:int=0, # seeds the head
+               n_classes:int, # number of classes (outputs of the head)
+               arch:str='resnet18', # the encoder's torchvision ResNet (sets the head's input size)
+               seed:int=0, # seeds the head
               ) -> nn.Sequential:
     "Grey frames in [0,1] -> `GrayToRGB` -> encoder -> linear head (logits)."
     with torch.random.fork_rng(devices=[]):
@@ -233,7 +248,12 @@ def _rounds(n:int, every:int) -> list:
 def _check_int(name, v, lo):
     if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < lo: raise AwclError(f'{name}={v!r} must be an integer >= {lo}')
 
-def finetune_steps(n_train:int, bs:int, steps:int|None=None, warmup_steps:int|None=None, epochs:int|None=None) -> tuple:
+def finetune_steps(n_train:int, # training frames
+                   bs:int, # batch size (at least 2)
+                   steps:int|None=None, # optimiser steps in all (default `FINETUNE_STEPS`)
+                   warmup_steps:int|None=None, # of which head-only on the frozen encoder (default a quarter)
+                   epochs:int|None=None, # instead of `steps`: that many passes over the `n_train` frames
+                  ) -> tuple:
     "`(steps, warmup_steps)` from what was given: `steps` (default `FINETUNE_STEPS`) or `epochs` of `n_train` frames."
     _check_int('bs', bs, 2)
     if epochs is not None:
@@ -251,12 +271,15 @@ def finetune(encoder:nn.Module, # the initial encoder (trained in place)
              frames:torch.Tensor, # uint8 frames `[N,1,S,S]` of the task
              y:np.ndarray, # int class id per frame
              split:np.ndarray, # `train`/`valid`/`test` per frame
-             n_classes:int, arch:str='resnet18',
+             n_classes:int, # number of classes (the ids in `y` are below it)
+             arch:str='resnet18', # the encoder's torchvision ResNet
              steps:int|None=None, # optimiser steps in all (default `FINETUNE_STEPS`)
              warmup_steps:int|None=None, # of which head-only on the frozen encoder (default a quarter)
-             bs:int=32, lr:float=FINETUNE_LR, # batch size; peak learning rate of the head (encoder: lr/10)
+             bs:int=32, # batch size
+             lr:float=FINETUNE_LR, # peak learning rate of the head (encoder: lr/10)
              eval_every:int=EVAL_EVERY, # steps between valid evaluations
-             seed:int=0, device:str|None=None, # default: cuda when available
+             seed:int=0, # seeds the head, the batches and the views
+             device:str|None=None, # `cuda` or `cpu`; default: cuda when available
              epochs:int|None=None, # alias of `steps`: that many passes over the train frames
             ) -> tuple[nn.Module, dict]:
     "Warm up a linear head on the frozen encoder, then train the whole network; the best model on valid (eval mode) and its history."
@@ -291,7 +314,9 @@ def finetune(encoder:nn.Module, # the initial encoder (trained in place)
 # %% ../nbs/20_classification.ipynb #937be92b
 def plot_confusion(confusion, # counts, rows true, columns predicted
                    classes:list, # class names
-                   ax=None, title:str=''):
+                   ax=None, # matplotlib axis to draw on (None: a new figure)
+                   title:str='', # the axis title
+                  ):
     "Seaborn heatmap of the row-normalised confusion matrix (each row: where that class's test frames went)."
     import matplotlib.pyplot as plt, seaborn as sns
     cm = np.asarray(confusion, dtype=float)
@@ -306,7 +331,11 @@ def plot_confusion(confusion, # counts, rows true, columns predicted
     ax.set_xticklabels(ax.get_xticklabels(), rotation=45, ha='right')
     return ax
 
-def save_confusion(confusion, classes:list, path:str|Path, title:str=''):
+def save_confusion(confusion, # counts, rows true, columns predicted
+                   classes:list, # class names
+                   path:str|Path, # image file to write, its format from the suffix (e.g. `.png`)
+                   title:str='', # the axis title
+                  ):
     "Write `plot_confusion` to `path` without touching pyplot's state."
     from matplotlib.figure import Figure
     n = len(classes)
@@ -315,14 +344,14 @@ def save_confusion(confusion, classes:list, path:str|Path, title:str=''):
     fig.tight_layout(); fig.savefig(path, dpi=120, metadata={'Software': None})   # same inputs, same bytes
 
 # %% ../nbs/20_classification.ipynb #b04f75d0
-def _task_data(df, task, encoder, arch, size, seed, label_budget):
+def _task_data(df, task, encoder, arch, size, seed, label_budget, progress=False):
     "The task's rows after the label budget, its classes, encoder, frames, class ids and split indices."
     _check_task(task)
     _check_int('size', size, 8)
     t = apply_label_budget(task_frames(df, task, seed=seed), label_budget, seed)
     classes = sorted(t.label.unique())
     enc = create_encoder(arch, init=encoder, seed=seed)
-    frames, _ = load_frames(t, size)
+    frames, _ = load_frames(t, size, progress=progress)
     y, split = t.label.map({c: i for i, c in enumerate(classes)}).to_numpy(), t.split.to_numpy()
     return SimpleNamespace(t=t, classes=classes, enc=enc, frames=frames, y=y, split=split,
                            idx={s: np.flatnonzero(split == s) for s in SPLITS})
@@ -357,12 +386,13 @@ def run_probes(df:pd.DataFrame, # a frame table
                out:str|Path|None=None, # folder for `<probe>/confusion.png`
                device:str|None=None, # default: cuda when available
                k:int=KNN_K, # neighbours of the k-NN probe (capped at the training frames)
+               progress:bool=False, # show the frame cache's progress bar if it must be built
               ) -> dict:
     "Probe the frozen `encoder` on `task` with each of `probes`, its features computed once; `{probe: result}`."
     probes = (probes,) if isinstance(probes, str) else tuple(probes)
     if not probes or any(p not in PROBES for p in probes):
         raise AwclError(f'probes={probes!r} must be one or more of {", ".join(PROBES)}')
-    d = _task_data(df, task, encoder, arch, size, seed, label_budget)
+    d = _task_data(df, task, encoder, arch, size, seed, label_budget, progress)
     tr, va, te = (d.idx[s] for s in SPLITS)
     feats = extract_features(d.enc, d.frames, bn_frames=d.frames[tr], device=device)
     res = {}
@@ -393,15 +423,16 @@ def run_classification(df:pd.DataFrame, # a frame table
                        epochs:int|None=None, # fine-tuning: alias of `steps`, that many passes over the train frames
                        k:int=KNN_K, # neighbours of the k-NN probe
                        eval_every:int=EVAL_EVERY, # fine-tuning: steps between valid evaluations
+                       progress:bool=False, # show the frame cache's progress bar if it must be built
                       ) -> dict:
     "Train and test a classifier for `task` on `encoder` under `protocol`; the test metrics, what was run, `per_frame`."
     _check_task(task)
     if protocol not in PROTOCOLS: raise AwclError(f'protocol={protocol!r} is not one of {", ".join(PROTOCOLS)}')
     if protocol in PROBES:
-        m = run_probes(df, task, encoder, (protocol,), arch, size, seed, label_budget, None, device, k)[protocol]
+        m = run_probes(df, task, encoder, (protocol,), arch, size, seed, label_budget, None, device, k, progress)[protocol]
     else:
         finetune_steps(1, bs, steps, warmup_steps, epochs)                   # bad arguments fail before any work
-        d = _task_data(df, task, encoder, arch, size, seed, label_budget)
+        d = _task_data(df, task, encoder, arch, size, seed, label_budget, progress)
         model, hist = finetune(d.enc, d.frames, d.y, d.split, len(d.classes), arch, steps, warmup_steps, bs, lr,
                                eval_every, seed, device, epochs)
         valid_acc = accuracy_score(d.y[d.idx['valid']], _predict(model, d.frames[d.idx['valid']]))

@@ -44,7 +44,9 @@ def rng(seed:int, # the run's seed
     return np.random.default_rng(np.random.SeedSequence([int(seed), *ks]))
 
 # %% ../nbs/00_core.ipynb #4167bdc4
-def torch_rng(seed:int, *keys:int|str):
+def torch_rng(seed:int, # the run's seed
+              *keys:int|str, # what is being drawn, e.g. 'views', epoch, batch
+             ):
     "A CPU `torch.Generator` determined by `seed` and `keys` only."
     import torch
     return torch.Generator().manual_seed(int(rng(seed, *keys).integers(2**62)))

@@ -25,7 +25,8 @@ def extract_features(encoder:nn.Module, # a torchvision ResNet with `fc = nn.Ide
                      frames:torch.Tensor, # uint8 frames `[N,1,H,W]` to embed
                      bn_frames:torch.Tensor|None=None, # frames to re-estimate BatchNorm statistics on (default: `frames`)
                      bn:str='reestimate', # `reestimate` or `keep`
-                     bs:int=128, device:str|None=None,
+                     bs:int=128, # frames per forward pass (and per BatchNorm re-estimation batch)
+                     device:str|None=None, # `cuda` or `cpu`; default: cuda when available
                     ) -> np.ndarray:
     "Features `[N, dim]` of `frames` from a frozen copy of `encoder` under the BatchNorm protocol `bn`."
     if bn not in ('reestimate', 'keep'): raise AwclError(f"bn must be 'reestimate' or 'keep', got {bn!r}")
@@ -39,7 +40,12 @@ def extract_features(encoder:nn.Module, # a torchvision ResNet with `fc = nn.Ide
     return torch.cat([net(f32(x)).float().cpu() for x in _batches(frames, bs)]).numpy()
 
 # %% ../nbs/13_embeddings.ipynb #47bfb808
-def knn_eval(train_x:np.ndarray, train_y, test_x:np.ndarray, test_y, k:int=20) -> dict:
+def knn_eval(train_x:np.ndarray, # `[N, dim]` features the classifier is fitted on
+             train_y, # their labels
+             test_x:np.ndarray, # `[M, dim]` features it is scored on
+             test_y, # their labels
+             k:int=20, # neighbours (cosine distance); at most the number of training frames
+            ) -> dict:
     "Accuracy and macro-F1 of a cosine k-NN classifier fitted on `train_x` and scored on `test_x`."
     if len(train_x) < k: raise AwclError(f'k={k} is larger than the {len(train_x)} training frames')
     clf = KNeighborsClassifier(n_neighbors=k, metric='cosine').fit(train_x, np.asarray(train_y))
@@ -50,7 +56,10 @@ def knn_eval(train_x:np.ndarray, train_y, test_x:np.ndarray, test_y, k:int=20) -
 def tsne_panels(feats:np.ndarray, # `[N, dim]` features
                 df:pd.DataFrame, # frame table of the same N frames
                 by:tuple=('fine', 'scan'), # columns that colour the panels
-                title:str='', seed:int=0, axs=None):
+                title:str='', # prefix of each panel's title
+                seed:int=0, # seeds t-SNE
+                axs=None, # one matplotlib axis per column of `by` (None: a new figure)
+               ):
     "t-SNE of `feats`, one scatter panel per column in `by`."
     import matplotlib.pyplot as plt, seaborn as sns
     xy = TSNE(2, init='pca', random_state=seed, perplexity=min(30, max(5, len(feats) // 4))).fit_transform(feats)

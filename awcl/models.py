@@ -4,7 +4,8 @@
 
 # %% ../nbs/11a_models.ipynb #d915ccf7
 from __future__ import annotations
-import os
+import os, pickle
+from http.client import HTTPException
 from pathlib import Path
 import torch, torch.nn as nn, torch.nn.functional as F
 import torchvision.models as tvm
@@ -12,8 +13,8 @@ from .core import AwclError
 
 # %% auto #0
 __all__ = ['ARCHS', 'IMAGENET_MEAN', 'IMAGENET_STD', 'feature_dim', 'imagenet_weights_path', 'imagenet_available',
-           'load_encoder_state', 'create_encoder', 'GrayToRGB', 'projector', 'ContrastiveModel', 'create_model',
-           'save_encoder', 'load_encoder']
+           'imagenet_state', 'load_encoder_state', 'create_encoder', 'GrayToRGB', 'projector', 'ContrastiveModel',
+           'create_model', 'save_encoder', 'load_encoder']
 
 # %% ../nbs/11a_models.ipynb #4074122d
 ARCHS = {  # name -> (constructor, ImageNet weights enum, feature size)
@@ -31,12 +32,38 @@ def feature_dim(arch:str='resnet18') -> int:
 
 # %% ../nbs/11a_models.ipynb #831e7c21
 def imagenet_weights_path(arch:str='resnet18') -> Path:
-    "Where torchvision's ImageNet weights for `arch` would lie in the local torch hub cache."
+    "Where torchvision's ImageNet weights for `arch` lie in the local torch hub cache (`$TORCH_HOME/hub/checkpoints`)."
     return Path(torch.hub.get_dir())/'checkpoints'/Path(_arch(arch)[1].url).name
 
 def imagenet_available(arch:str='resnet18') -> bool:
-    "Are torchvision's ImageNet weights for `arch` in the local cache?"
+    "Are torchvision's ImageNet weights for `arch` in the local cache, so that using them needs no download?"
     return imagenet_weights_path(arch).is_file()
+
+def _reason(e:BaseException) -> str:
+    "`e` in one line: its type and the first line of its message."
+    msg = str(getattr(e, 'reason', None) or e).strip()
+    return f'{type(e).__name__}: {msg.splitlines()[0]}' if msg else type(e).__name__
+
+def _load_state(p:Path, what:str, advice:str='') -> dict:
+    "The state dict in file `p`, loaded with `weights_only=True` (a checkpoint cannot run code)."
+    try: state = torch.load(p, map_location='cpu', weights_only=True)
+    except Exception as e: raise AwclError(f'{p}: not a readable {what} ({type(e).__name__}){advice}') from None
+    if not isinstance(state, dict): raise AwclError(f'{p}: expected a state dict')
+    return state
+
+def imagenet_state(arch:str='resnet18', # torchvision ResNet name, see `ARCHS`
+                   progress:bool=True, # torchvision's download progress bar (on stderr)
+                  ) -> dict:
+    "torchvision's ImageNet state dict for `arch`: from the local torch hub cache, else downloaded into it first."
+    w, p = _arch(arch)[1], imagenet_weights_path(arch)
+    if not p.is_file():
+        try: return w.get_state_dict(progress=progress, check_hash=True, map_location='cpu', weights_only=True)
+        except (OSError, HTTPException, RuntimeError, pickle.UnpicklingError) as e:
+            # offline, refused, cut short or a wrong hash: torch.hub then leaves nothing in the cache
+            if not p.is_file():
+                raise AwclError(f'ImageNet weights for {arch} could not be downloaded from {w.url} ({_reason(e)}); '
+                                f'download that file elsewhere and put it at {p}, or use another init') from None
+    return _load_state(p, 'ImageNet checkpoint', '; delete it to download it again')
 
 # %% ../nbs/11a_models.ipynb #cb22dcc7
 def load_encoder_state(encoder:nn.Module, # a ResNet whose `fc` is `nn.Identity()`
@@ -54,7 +81,7 @@ def load_encoder_state(encoder:nn.Module, # a ResNet whose `fc` is `nn.Identity(
 
 # %% ../nbs/11a_models.ipynb #0973df07
 def create_encoder(arch:str='resnet18', # torchvision ResNet name, see `ARCHS`
-                   init:str|Path='random', # `random`, `imagenet`, or the path of an awcl `encoder.pth`
+                   init:str|Path='random', # `random`, `imagenet` (downloaded once when not cached), or an awcl `encoder.pth`
                    seed:int=0, # seeds the random initialisation
                   ) -> nn.Module:
     "A torchvision ResNet with `fc = nn.Identity()`: input `[B,3,H,W]`, output the pooled feature `[B, feature_dim]`."
@@ -64,18 +91,10 @@ def create_encoder(arch:str='resnet18', # torchvision ResNet name, see `ARCHS`
         enc = ctor(weights=None)
     enc.fc = nn.Identity()
     if str(init) == 'random': return enc
-    if str(init) == 'imagenet':
-        p = imagenet_weights_path(arch)
-        if not p.is_file():
-            raise AwclError(f'ImageNet weights for {arch} are not in the local torch hub cache ({p}); awcl does not '
-                            f'download them: copy {p.name} there, or use another init')
-        return load_encoder_state(enc, torch.load(p, map_location='cpu', weights_only=True), str(p))
+    if str(init) == 'imagenet': return load_encoder_state(enc, imagenet_state(arch), str(imagenet_weights_path(arch)))
     p = Path(init)
     if not p.is_file(): raise AwclError(f'encoder init {str(init)!r} is not `random`, `imagenet` or an existing file')
-    try: state = torch.load(p, map_location='cpu', weights_only=True)
-    except Exception as e: raise AwclError(f'{p}: not a readable encoder checkpoint ({type(e).__name__})') from None
-    if not isinstance(state, dict): raise AwclError(f'{p}: expected a state dict')
-    return load_encoder_state(enc, state, str(p))
+    return load_encoder_state(enc, _load_state(p, 'encoder checkpoint'), str(p))
 
 # %% ../nbs/11a_models.ipynb #c5602f82
 IMAGENET_MEAN, IMAGENET_STD = (0.485, 0.456, 0.406), (0.229, 0.224, 0.225)

@@ -32,9 +32,9 @@ from .views import ViewConfig, make_views
 
 # %% auto #0
 __all__ = ['METHODS', 'POSITIVES', 'PRESETS', 'PHANTOM_DEFAULT', 'SEG_PHANTOM_DEFAULT', 'PretrainConfig', 'preset_config',
-           'class_codes', 'epoch_pairs', 'world_info', 'ContrastiveLoss', 'SupervisedLoss', 'SupervisedModel',
-           'supervised_batches', 'AWCLCallback', 'RunStats', 'Checkpoint', 'split_frames', 'pretrain_learner',
-           'run_record', 'pretrain', 'default_phantoms', 'awcl_pretrain']
+           'class_codes', 'epoch_pairs', 'show_pairs', 'world_info', 'ContrastiveLoss', 'SupervisedLoss',
+           'SupervisedModel', 'supervised_batches', 'AWCLCallback', 'RunStats', 'Checkpoint', 'split_frames',
+           'pretrain_learner', 'run_record', 'pretrain', 'default_phantoms', 'awcl_pretrain']
 
 # %% ../nbs/12_pretrain.ipynb #7174a917
 METHODS = ('awcl', 'simclr', 'scan', 'supcon', 'supervised')
@@ -52,14 +52,14 @@ class PretrainConfig:
     init:str='random'            # `random`, `imagenet` or an `encoder.pth`
     size:int=227                 # view side in pixels
     bs:int=32                    # anchors per batch (each gives two views)
-    epochs:int=10
-    lr:float=1e-3
-    wd:float=1e-6
+    epochs:int=10                # passes over the training frames
+    lr:float=1e-3                # learning rate (Adam); the peak of `one_cycle`
+    wd:float=1e-6                # weight decay (see `decouple_wd`)
     decouple_wd:bool=False       # False: L2 as torch Adam (official); True: AdamW
     schedule:str='constant'      # `constant` (official) or `one_cycle`
-    temperature:float=0.5
+    temperature:float=0.5        # temperature of the contrastive (SupCon) loss
     crop_scale:float=0.08        # smallest RandomResizedCrop area fraction
-    seed:int=0
+    seed:int=0                   # seeds the model, partners, batches and views
 
     def __post_init__(self):
         def bad(k, why): raise AwclError(f'PretrainConfig: {k}={getattr(self, k)!r} {why}')
@@ -92,7 +92,9 @@ PRESETS = {
     'paper': dict(),   # the dataclass defaults: the official code's settings
 }
 
-def preset_config(preset:str='cpu', **kwargs) -> PretrainConfig:
+def preset_config(preset:str='cpu', # a key of `PRESETS`: `smoke`, `cpu` or `paper`
+                  **kwargs, # `PretrainConfig` fields overriding the preset (None values are ignored)
+                 ) -> PretrainConfig:
     "A `PretrainConfig` from a preset, with `kwargs` (those not None) overriding it."
     if preset not in PRESETS: raise AwclError(f'unknown preset {preset!r}: choose one of {", ".join(PRESETS)}')
     return PretrainConfig(**{**PRESETS[preset], **{k: v for k, v in kwargs.items() if v is not None}})
@@ -109,7 +111,8 @@ def class_codes(df:pd.DataFrame, # frames
     return ids.fillna(-1).to_numpy(np.int64), list(classes)
 
 def epoch_pairs(df:pd.DataFrame, # training frames
-                cfg:PretrainConfig, epoch:int,
+                cfg:PretrainConfig, # the method, its labels and partners, and the seed
+                epoch:int, # the epoch whose partners to draw (each epoch draws anew)
                 classes:list|None=None, # `supervised` only: the class names (default: those of `df`)
                ) -> tuple[np.ndarray, np.ndarray]:
     "Partner row and loss label of every row of `df` for `epoch` (`supervised`: the row itself and its class id, -1 unlabelled)."
@@ -121,13 +124,44 @@ def epoch_pairs(df:pd.DataFrame, # training frames
     return (p.partner if cfg.positive == 'pair' else rows), p.labels
 
 # %% ../nbs/12_pretrain.ipynb #cf08259b
+def show_pairs(df:pd.DataFrame, # frames with `scan` and `fine` (some labelled)
+               methods:tuple=('simclr', 'scan', 'awcl'), # pretraining methods whose partners to draw
+               n:int=4, # labelled anchors (rows of the figure)
+               size:int=96, # side of the drawn frames
+               seed:int=0, # picks the anchors and the partners (epoch 0)
+               **kwargs, # passed to `awcl.cache.load_frames` (e.g. `root` of the frame cache)
+              ):
+    "Draw `n` labelled anchors and, for each method, the frame it is paired with in the first epoch."
+    import matplotlib.pyplot as plt
+    from awcl.cache import load_frames
+    lab = np.flatnonzero(df['fine'].notna().to_numpy())
+    if not len(lab): raise AwclError('show_pairs: no labelled frame to use as an anchor')
+    order, picked = rng(seed, 'show-pairs').permutation(lab), []
+    fine, scan = df['fine'].to_numpy(), df['scan'].to_numpy()
+    for i in order:                       # anchors of different planes from different scans first...
+        if len(picked) < n and fine[i] not in fine[picked] and scan[i] not in scan[picked]: picked.append(i)
+    picked += [i for i in order if i not in picked][:n - len(picked)]   # ...then any labelled frame
+    anchors = np.array(picked)
+    partner = {m: epoch_pairs(df, PretrainConfig(method=m, seed=seed), 0)[0] for m in methods}
+    fr, _ = load_frames(df, size, **kwargs)
+    fig, axs = plt.subplots(len(anchors), len(methods) + 1, figsize=(1.9 * (len(methods) + 1), 1.9 * len(anchors)), squeeze=False)
+    def draw(ax, i, title):
+        ax.imshow(fr[i, 0], cmap='gray', vmin=0, vmax=255); ax.set_axis_off()
+        ax.set_title(f"{title}\n{df['fine'].iloc[i] if pd.notna(df['fine'].iloc[i]) else 'unlabelled'}, scan {df['scan'].iloc[i]}", fontsize=7)
+    for r, a in enumerate(anchors):
+        draw(axs[r, 0], a, 'anchor')
+        for c, m in enumerate(methods): draw(axs[r, c + 1], int(partner[m][a]), f'{m} positive' + (' (itself)' if partner[m][a] == a else ''))
+    fig.tight_layout()
+    return fig
+
+# %% ../nbs/12_pretrain.ipynb #36b6fdda
 def world_info() -> tuple[int, int]:
     "`(rank, world size)` of this process: from torch.distributed when it runs, else from torchrun's environment."
     import torch.distributed as dist
     if dist.is_available() and dist.is_initialized(): return dist.get_rank(), dist.get_world_size()
     return rank_distrib(), max(num_distrib(), 1)
 
-# %% ../nbs/12_pretrain.ipynb #44bc90d6
+# %% ../nbs/12_pretrain.ipynb #85c3ac1d
 def _gather(x:torch.Tensor, grad:bool) -> list:
     "`x` of every process, in rank order; with `grad`, gradients flow back to each process's own `x`."
     import torch.distributed as dist
@@ -140,7 +174,7 @@ def _gather(x:torch.Tensor, grad:bool) -> list:
 
 class ContrastiveLoss(nn.Module):
     "SupCon on `[anchor views; partner views]` projections with per-anchor labels, over the global batch when distributed."
-    def __init__(self, temperature:float=0.5,
+    def __init__(self, temperature:float=0.5, # temperature of the SupCon loss
                  gather:bool|None=None, # gather every process's views (None: whenever torch.distributed runs on >1 process)
                 ):
         super().__init__(); self.supcon, self.gather = SupConLoss(temperature), gather
@@ -161,15 +195,21 @@ class SupervisedLoss(nn.Module):
 
 class SupervisedModel(nn.Module):
     "Grey frames -> encoder feature *h* -> class logits: the control, trained on the same data, views and schedule."
-    def __init__(self, encoder:nn.Module, feat_dim:int, n_classes:int):
+    def __init__(self, encoder:nn.Module, # a torchvision ResNet with `fc = nn.Identity()` (RGB input)
+                 feat_dim:int, # size of the encoder's feature, `feature_dim(arch)`
+                 n_classes:int, # number of anatomy classes (outputs of the linear head)
+                ):
         super().__init__()
         self.stem, self.encoder, self.head = GrayToRGB(), encoder, nn.Linear(feat_dim, n_classes)
     def features(self, x): return self.encoder(self.stem(x))
     def forward(self, x): return self.head(self.features(x))
 
-# %% ../nbs/12_pretrain.ipynb #85c3ac1d
+# %% ../nbs/12_pretrain.ipynb #a050b937
 def supervised_batches(labels:np.ndarray, # class id per training row, -1 where unlabelled
-                       bs:int, seed:int, epoch:int) -> list[np.ndarray]:
+                       bs:int, # rows per batch (the global batch under data parallelism)
+                       seed:int, # the run's seed
+                       epoch:int, # the epoch whose batches to draw (each epoch draws anew)
+                      ) -> list[np.ndarray]:
     "As many batches as the other methods get from all rows (`len(labels) // bs`), drawn from the labelled rows only."
     lab = np.flatnonzero(labels >= 0)
     if len(lab) < 2: raise AwclError(f'supervised: {len(lab)} labelled training frames; the control needs at least 2')
@@ -180,8 +220,11 @@ def supervised_batches(labels:np.ndarray, # class id per training row, -1 where 
 class AWCLCallback(Callback):
     "Draws each epoch's pairs and batches, and makes the two views of each batch on the device."
     order = 0
-    def __init__(self, cfg:PretrainConfig, train_df:pd.DataFrame, channels_last:bool=False,
-                 world:int=1, rank:int=0, # data parallelism: global batches of `cfg.bs * world`; views seeded per rank
+    def __init__(self, cfg:PretrainConfig, # the run's settings: method, partners, views, batch size, seed
+                 train_df:pd.DataFrame, # the training frames (rows of the training loader's `FrameData`)
+                 channels_last:bool=False, # give the model its views in channels-last memory format (CUDA)
+                 world:int=1, # data parallelism: processes; global batches of `cfg.bs * world`
+                 rank:int=0, # data parallelism: this process's index; seeds its views when `world > 1`
                 ):
         self.cfg, self.train_df, self.channels_last, self.world, self.rank = cfg, train_df, channels_last, world, rank
         gbs = cfg.bs * world
@@ -220,7 +263,7 @@ class AWCLCallback(Callback):
         if self.channels_last: x = x.contiguous(memory_format=torch.channels_last)
         self.learn.xb = (x,)
 
-# %% ../nbs/12_pretrain.ipynb #5e081e8c
+# %% ../nbs/12_pretrain.ipynb #8f8481d9
 def _plain(x):
     "`x` with numpy scalars turned into Python numbers (fastai's schedules leave some in the optimiser's hypers)."
     if isinstance(x, dict): return {k: _plain(v) for k, v in x.items()}
@@ -230,7 +273,9 @@ def _plain(x):
 class RunStats(Callback):
     "Per-epoch losses and embedding spread, and training throughput; its state survives a mid-epoch checkpoint."
     order = 60
-    def __init__(self, history:dict=None, partial:dict=None):
+    def __init__(self, history:dict=None, # the stats of earlier epochs (a checkpoint's `stats`); None: a fresh run
+                 partial:dict=None, # sums of an epoch a checkpoint interrupted (`RunStats.partial`), for resuming it
+                ):
         self.h = history or dict(loss=[], valid_loss=[], z_std=[], train_seconds=0.0, views=0)
         self.pending = partial   # sums of an epoch interrupted by a checkpoint, restored when it resumes
     def before_train(self):
@@ -261,9 +306,13 @@ def _atomic_save(obj, path:Path):
 class Checkpoint(Callback):
     "`encoder.pth` and a resumable `checkpoint.pth` in `out`: after each epoch and every `every` optimiser steps (rank 0 only)."
     order = 70
-    def __init__(self, out:Path, cfg:PretrainConfig, stats:RunStats, start_epoch:int=0,
+    def __init__(self, out:Path, # the run folder: `encoder.pth` and `checkpoint.pth` are written there
+                 cfg:PretrainConfig, # the run's settings, saved in the checkpoint
+                 stats:RunStats, # the run's `RunStats`, saved in the checkpoint
+                 start_epoch:int=0, # first epoch to save (earlier ones are skipped while resuming)
                  every:int|None=None, # also checkpoint every `every` training steps (counted over the run)
-                 rank:int=0):
+                 rank:int=0, # this process's index: only rank 0 writes
+                ):
         self.out, self.cfg, self.stats, self.start_epoch, self.every, self.rank = Path(out), cfg, stats, start_epoch, every, rank
     def save(self, batches:int|None):
         "Write the checkpoint of the current epoch after `batches` batches (None: the epoch is complete)."
@@ -283,8 +332,9 @@ class Checkpoint(Callback):
     def after_epoch(self):
         if self.epoch >= self.start_epoch: self.save(None)   # epochs before it are skipped while resuming
 
-# %% ../nbs/12_pretrain.ipynb #b111f0e8
-def split_frames(df:pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+# %% ../nbs/12_pretrain.ipynb #3a737d71
+def split_frames(df:pd.DataFrame, # frame table; its optional `split` column picks the frames
+                ) -> tuple[pd.DataFrame, pd.DataFrame]:
     "Pretraining frames (`train` split, or all if no split) and monitoring frames (`valid` split)."
     tr, va = _split_rows(df)
     return df.iloc[tr].reset_index(drop=True), df.iloc[va].reset_index(drop=True)
@@ -300,7 +350,7 @@ def _shared_cache(df, size, progress):
     return c
 
 def pretrain_learner(df:pd.DataFrame, # frame table
-                     cfg:PretrainConfig,
+                     cfg:PretrainConfig, # the run's settings: method, model, views, optimiser, seed
                      path:str|Path='.', # where fastai keeps its files
                      device:str|None=None, # `cuda`, `cpu`; default: cuda when available
                      workers:int|None=None, # loader processes; default: none on CPU, up to 4 on CUDA
@@ -345,7 +395,7 @@ def pretrain_learner(df:pd.DataFrame, # frame table
     if dev.type == 'cuda': learn.to_bf16()
     return learn
 
-# %% ../nbs/12_pretrain.ipynb #673a32fe
+# %% ../nbs/12_pretrain.ipynb #ea40196d
 def _device_name(dev:torch.device) -> str:
     return torch.cuda.get_device_name(dev) if dev.type == 'cuda' else f'cpu ({platform.processor() or platform.machine()}, {torch.get_num_threads()} threads)'
 
@@ -356,7 +406,8 @@ def _git_commit() -> str|None:
     try: return subprocess.run(['git', '-C', str(root), 'rev-parse', 'HEAD'], capture_output=True, text=True, timeout=10).stdout.strip() or None
     except (OSError, subprocess.SubprocessError): return None
 
-def run_record(cfg:PretrainConfig, df:pd.DataFrame, # the frames pretrained on
+def run_record(cfg:PretrainConfig, # the run's settings, recorded field by field
+               df:pd.DataFrame, # the frames pretrained on
                data:str=None, # where `df` came from
                world_size:int=1, # processes of a data-parallel run
               ) -> dict:
@@ -387,7 +438,7 @@ def _distributed(learn:Learner, world:int):
         yield
 
 def pretrain(df:pd.DataFrame, # frame table
-             cfg:PretrainConfig,
+             cfg:PretrainConfig, # the run's settings: method, model, views, optimiser, schedule, seed
              out:str|Path, # run folder
              resume:bool=False, # continue from `out/checkpoint.pth`
              device:str|None=None, # default: cuda when available
@@ -430,12 +481,14 @@ def pretrain(df:pd.DataFrame, # frame table
     if rank == 0: (out/'metrics.json').write_text(json.dumps(m, indent=1) + '\n')
     return m
 
-# %% ../nbs/12_pretrain.ipynb #0ebe459a
+# %% ../nbs/12_pretrain.ipynb #626450f1
 PHANTOM_DEFAULT = dict(n_scans=220, frames_per_scan=30, size=128, seed=0, splits=(0.2, 0.03, 0.77), sweep=True, labelled=0.25)
 SEG_PHANTOM_DEFAULT = dict(n_scans=60, frames_per_scan=8, size=128, seed=0, splits=(0.4, 0.2, 0.4), domain='B',
                            classes=['head-tt', 'head-tv', 'head-tc'])   # the cross-domain segmentation target
 
-def default_phantoms(**kwargs) -> pd.DataFrame:
+def default_phantoms(progress:bool=False, # a progress bar while they are generated (the first time)
+                     **kwargs, # `make_phantoms` arguments overriding `PHANTOM_DEFAULT`
+                    ) -> pd.DataFrame:
     "The frame table of the default phantom set (`PHANTOM_DEFAULT`, overridden by `kwargs`), generated once and cached."
     from awcl.synthetic import make_phantoms
     p = {**PHANTOM_DEFAULT, **kwargs}
@@ -443,12 +496,12 @@ def default_phantoms(**kwargs) -> pd.DataFrame:
     if not (d/'frames.csv').is_file():
         d.parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(dir=d.parent, prefix='.tmp-'))
-        make_phantoms(tmp, **p)
+        make_phantoms(tmp, **p, progress=progress)
         try: os.replace(tmp, d)
         except OSError: shutil.rmtree(tmp, ignore_errors=True)   # another process finished first
     return read_frames(d)
 
-# %% ../nbs/12_pretrain.ipynb #59616f2a
+# %% ../nbs/12_pretrain.ipynb #467c8855
 @call_parse
 def awcl_pretrain(data:str=None, # frame source for `read_frames` (folder or csv); default: the phantom set
                   format:str='auto', # `auto`, `fpdb`, `hc18`, `folders`, `csv` or `video` (videos and DICOM cine loops)
@@ -492,10 +545,11 @@ def _awcl_pretrain(data, format, missing, every, labels, method, granularity, an
         cfg = preset_config(preset, method=method, granularity=granularity, anatomy_ratio=anatomy_ratio,
                             positive=positive, scope=scope, arch=arch, init=init, size=size, bs=bs, epochs=epochs,
                             lr=lr, temperature=temperature, seed=seed)
-        df = read_frames(data, format=format, missing=missing, every=every, labels=labels) if data else default_phantoms()
+        if cfg.init != 'random': create_encoder(cfg.arch, cfg.init)   # a bad or unavailable init fails before any work
+        df = read_frames(data, format=format, missing=missing, every=every, labels=labels) if data else default_phantoms(progress=rank == 0)
         m = pretrain(df, cfg, out, resume=resume, device=device, progress=True, data=data or 'phantoms',
                      checkpoint_every=checkpoint_every, workers=workers)
         if rank == 0:
             print(f"awcl-pretrain: {cfg.method} {m['epochs']} epochs, final loss {m['loss'][-1]:.4f}, "
                   f"{m['images_per_s']:.1f} images/s on {m['device']}" + (f" x {m['world_size']} processes" if m['world_size'] > 1 else '') +
-                  f", {m['wall_seconds']:.1f} s -> {out}")
+                  f", {m['wall_seconds']:.1f} s; wrote in {out}: " + ', '.join(sorted(p.name for p in Path(out).iterdir() if p.is_file())))

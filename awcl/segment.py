@@ -135,7 +135,11 @@ def load_seg_data(df:pd.DataFrame, # segmentation frames (see `seg_frames`)
 # %% ../nbs/21_segmentation.ipynb #df17cb27
 class StepBatches:
     "`per_epoch` batches per (fastai) epoch, taken in turn from seeded passes of a `ShuffledBatchSampler` over `n` rows."
-    def __init__(self, n:int, bs:int, per_epoch:int|None=None, seed:int=0):
+    def __init__(self, n:int, # rows to batch
+                 bs:int, # batch size (a pass drops a lone last row)
+                 per_epoch:int|None=None, # batches per fastai epoch (None: one pass over the rows)
+                 seed:int=0, # seeds the shuffle of each pass
+                ):
         self.passes = ShuffledBatchSampler(n, bs, seed=seed, drop_last=n % bs == 1)
         self.per_epoch, self.epoch = per_epoch or len(self.passes), 0
     def set_epoch(self, epoch:int): self.epoch = epoch
@@ -149,7 +153,10 @@ class StepBatches:
 class SegCallback(Callback):
     "Sets each epoch's batch order; turns uint8 batches into floats and class targets, with a paired random flip in training."
     order = 0
-    def __init__(self, sampler:StepBatches, seed:int=0, flip_p:float=0.5):
+    def __init__(self, sampler:StepBatches, # the training batches, set to each epoch
+                 seed:int=0, # seeds the flips
+                 flip_p:float=0.5, # probability of flipping a training frame and its mask left-right
+                ):
         self.sampler, self.seed, self.flip_p = sampler, seed, flip_p
     def before_epoch(self): self.sampler.set_epoch(self.epoch)
     def before_batch(self):
@@ -206,11 +213,13 @@ def seg_model(arch:str='resnet18', # torchvision ResNet, see `awcl.models.ARCHS`
             dec = FPNHead(body, chs, width)
     return nn.Sequential(GrayToRGB(), dec)
 
-def seg_encoder(model:nn.Sequential) -> nn.Module:
+def seg_encoder(model:nn.Sequential, # a `seg_model`
+               ) -> nn.Module:
     "The encoder body inside a `seg_model`."
     return model[1].body if isinstance(model[1], FPNHead) else model[1][0]
 
-def decoder_params(model:nn.Sequential) -> int:
+def decoder_params(model:nn.Sequential, # a `seg_model`
+                  ) -> int:
     "Number of parameters of a `seg_model` outside its encoder body."
     enc = {id(p) for p in seg_encoder(model).parameters()}
     return sum(p.numel() for p in model.parameters() if id(p) not in enc)
@@ -219,7 +228,8 @@ def decoder_params(model:nn.Sequential) -> int:
 PROTOCOLS = ('frozen', 'finetune')
 SEG_DEFAULTS = {'frozen': dict(steps=200, bs=32, lr=3e-3), 'finetune': dict(steps=120, bs=16, lr=1e-3)}
 
-def seg_protocol(protocol:str) -> str:
+def seg_protocol(protocol:str, # `frozen`, `finetune`, or `linear` (an alias of `frozen`)
+                ) -> str:
     "`protocol` checked, with `linear` read as `frozen`."
     if protocol == 'linear': return 'frozen'
     if protocol not in PROTOCOLS: raise AwclError(f'protocol={protocol!r}: choose one of {", ".join(PROTOCOLS)} (linear is frozen)')
@@ -228,7 +238,8 @@ def seg_protocol(protocol:str) -> str:
 class KeepBest(TrackerCallback):
     "Keep the model state of the best `monitor` value in memory; restore it after fitting (`best_epoch` says which)."
     order = TrackerCallback.order + 1
-    def __init__(self, monitor:str='dice'): super().__init__(monitor=monitor); self.state = self.best_epoch = None
+    def __init__(self, monitor:str='dice', # recorded metric to track: highest is best (lowest for a loss or error)
+                ): super().__init__(monitor=monitor); self.state = self.best_epoch = None
     def before_fit(self): super().before_fit(); self.state = self.best_epoch = None
     def after_epoch(self):
         super().after_epoch()
@@ -313,7 +324,8 @@ def seg_metrics(scores:pd.DataFrame, # `frame_scores` of the test frames
 @torch.no_grad()
 def predict_masks(model:nn.Module, # a `seg_model`
                   frames:torch.Tensor, # uint8 `[N,1,S,S]`
-                  bs:int=64, device:str|torch.device|None=None,
+                  bs:int=64, # frames per forward pass
+                  device:str|torch.device|None=None, # default: the model's device
                  ) -> np.ndarray:
     "Predicted head masks, bool `[N,S,S]` (argmax of the two classes)."
     dev = torch.device(device) if device is not None else next(model.parameters()).device
@@ -322,10 +334,12 @@ def predict_masks(model:nn.Module, # a `seg_model`
     return (torch.cat(out) if out else torch.zeros(0, *frames.shape[-2:], dtype=torch.long)).numpy() == 1
 
 def show_segmentations(frames:torch.Tensor, # uint8 `[N,1,S,S]`
-                       true:np.ndarray, pred:np.ndarray, # bool masks `[N,S,S]`
-                       hc_mm, hc_pred_mm, # true and predicted HC per frame (mm)
+                       true:np.ndarray, # true head masks, bool `[N,S,S]` (green outline)
+                       pred:np.ndarray, # predicted head masks, bool `[N,S,S]` (red outline)
+                       hc_mm, # true head circumference per frame (mm)
+                       hc_pred_mm, # predicted head circumference per frame (mm; NaN: no head found)
                        n:int=6, # frames to draw (evenly spaced)
-                       title:str='',
+                       title:str='', # figure title
                       ):
     "A matplotlib `Figure` of `n` frames with the true (green) and predicted (red) head outlines."
     from matplotlib.figure import Figure

@@ -9,7 +9,8 @@ from pathlib import Path
 import numpy as np, pandas as pd
 from scipy import ndimage as ndi
 from PIL import Image
-from fastcore.script import call_parse, store_true, store_true, store_true, store_true, store_true
+from fastprogress.fastprogress import progress_bar
+from fastcore.script import call_parse, store_true
 from .core import AwclError, cli_errors, rng, FRAME_COLUMNS, OPTIONAL_COLUMNS, SPLITS
 
 # %% auto #0
@@ -476,6 +477,7 @@ def make_phantoms(out:str|Path, # folder to write into (created if missing)
                   sweep:bool=False, # every scan a probe sweep (dwells on planes and transitions) instead of independent frames
                   labelled:float=1.0, # fraction of frames with `fine`/`coarse` labels (sweeps: those nearest a standard plane)
                   domain:str='A', # the machine: 'A' (pretraining) or 'B' (the cross-domain target)
+                  progress:bool=False, # show a progress bar over the scans
                  ) -> pd.DataFrame:
     "Write a phantom dataset (images, head masks, frames.csv) to `out` and return its frame table."
     classes = _check_args(n_scans, frames_per_scan, size, splits, classes, labelled, domain)
@@ -487,7 +489,7 @@ def make_phantoms(out:str|Path, # folder to write into (created if missing)
     split_of, dk = _split_of_scans(n_scans, splits, seed), _dkeys(domain)
     ws, wf = max(3, len(str(n_scans - 1))), max(2, len(str(frames_per_scan - 1)))
     K, rows, seg, qs = len(classes), [], [], []
-    for i in range(n_scans):
+    for i in (progress_bar(range(n_scans), leave=False) if progress else range(n_scans)):
         scan, style = f's{i:0{ws}d}', scan_style(seed, i, domain=domain)
         p = 0.5/K + 0.5*rng(seed, 'mixture', *dk, i).dirichlet(np.ones(K))
         frames = (_sweep_scan if sweep else _iid_scan)(seed, dk, i, style, classes, p, frames_per_scan, size)
@@ -532,7 +534,7 @@ def awcl_synth(out:str=None, # folder to write the phantoms into (required)
         if out is None: raise AwclError('--out is required: the folder to write the phantoms into')
         t0 = time.perf_counter()
         df = make_phantoms(out, n_scans=n_scans, frames_per_scan=frames_per_scan, size=size, seed=seed,
-                           sweep=sweep, labelled=labelled, domain=domain)
+                           sweep=sweep, labelled=labelled, domain=domain, progress=True)
         print(f'awcl-synth: {len(df)} frames from {df.scan.nunique()} scans in {Path(out).resolve()} '
               f'({df.fine.notna().sum()} labelled, domain {domain}{", sweeps" if sweep else ""}; '
               f'{time.perf_counter() - t0:.1f} s)')

@@ -36,7 +36,7 @@ class ViewConfig:
 
 # %% ../nbs/11b_views.ipynb #b749c3e9
 def view_params(n:int, # number of views to draw
-                cfg:ViewConfig,
+                cfg:ViewConfig, # the crop, flip and intensity ranges to draw from
                 gen:torch.Generator, # a seeded CPU generator
                ) -> dict:
     "Random parameters of `n` views, drawn on the CPU from `gen`."
@@ -55,7 +55,7 @@ def view_params(n:int, # number of views to draw
 
 # %% ../nbs/11b_views.ipynb #c9c28ac5
 def make_views(x:torch.Tensor, # frames `[B,1,H,W]`, uint8 or float in [0,1], on any device
-               cfg:ViewConfig,
+               cfg:ViewConfig, # the augmentation: output `size`, crop, flip and intensity ranges
                gen:torch.Generator, # seeded CPU generator: the same seed gives the same views
               ) -> torch.Tensor:
     "Augmented views `[B,1,size,size]` (float32 in [0,1]) of the frames `x`, one per frame."
@@ -75,7 +75,11 @@ def make_views(x:torch.Tensor, # frames `[B,1,H,W]`, uint8 or float in [0,1], on
 
 # %% ../nbs/11b_views.ipynb #c0995850
 def show_views(frames:torch.Tensor, # uint8 frames `[B,1,H,W]`
-               cfg:ViewConfig, seed:int=0, n_views:int=2, title:str=None):
+               cfg:ViewConfig, # the augmentation to show
+               seed:int=0, # seeds the CPU generator of the views
+               n_views:int=2, # views drawn per frame (columns after the frame)
+               title:str=None, # figure title (None: none)
+              ):
     "Draw each frame beside `n_views` of its views."
     import matplotlib.pyplot as plt
     gen = torch.Generator().manual_seed(seed)

@@ -2,9 +2,9 @@
 # awcl's one test command (README.md; .ci/run calls it). In this order:
 #   0. a virtual environment .venv with awcl and its dev requirements installed (created when absent);
 #   1. notebooks and awcl/ in sync: nbdev-export changes nothing;
-#   2. notebooks clean: nbdev-clean changes nothing;
+#   2. notebooks clean: nbdev-clean changes nothing; README.md generated from nbs/index.ipynb;
 #   3. nbdev-test over nbs/ (cells flagged `slow` or `gpu` are skipped);
-#   4. pytest tests/ (an empty collection is a failure, not a pass).
+#   4. pytest tests/ on 2 workers (an empty collection is a failure, not a pass).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # One torch/OpenMP thread per process: nbdev-test runs notebooks in parallel, and oversubscribed OpenMP threads
@@ -37,6 +37,9 @@ if [[ "$before" != "$after" ]]; then
 fi
 echo ok
 
+step "2b. README.md is what nbs/index.ipynb gives (tools/make-readme)"
+python tools/make-readme --check
+
 step "3. nbdev-test (skipping cells flagged slow/gpu)"
 start=$(date +%s)
 nbdev-test --timing
@@ -44,7 +47,11 @@ echo "nbdev-test: $(( $(date +%s) - start )) s"
 
 step "4. pytest tests/"
 start=$(date +%s)
-set +e; python -m pytest tests/ -q -p no:cacheprovider "$@"; rc=$?; set -e
+# Two workers (pytest-xdist), each test file kept on one worker (its module fixtures built once): the slow files
+# (the wheel's fresh venv, the docs build, the study) run side by side. PYTEST_WORKERS=0 runs serially.
+workers=${PYTEST_WORKERS:-2}
+xdist=(); if [[ "$workers" != 0 ]]; then xdist=(-n "$workers" --dist loadfile); fi
+set +e; python -m pytest tests/ -q -p no:cacheprovider --durations 12 "${xdist[@]}" "$@"; rc=$?; set -e
 echo "pytest: $(( $(date +%s) - start )) s"
 if [[ $rc -eq 5 ]]; then echo "FAIL: pytest collected no tests"; exit 1; fi
 exit $rc

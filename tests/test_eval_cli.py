@@ -32,7 +32,9 @@ def test_run_folder(env, phantoms, tmp_path, task, protocol):
     r = run(env, '--task', task, '--data', phantoms, '--encoder', 'random', '--protocol', protocol,
             '--size', 32, '--steps', 4, '--out', out)
     assert r.returncode == 0, r.stderr
-    assert r.stdout.startswith(f'awcl-eval: {task} {protocol}, encoder random: accuracy') and r.stdout.count('\n') == 1, r.stdout
+    last = r.stdout.strip().splitlines()[-1]                        # after the frame cache's progress bar: one summary line
+    assert last.startswith(f'awcl-eval: {task} {protocol}, encoder random: accuracy'), r.stdout
+    assert f'wrote in {out}:' in last and 'metrics.json' in last and 'per_frame.csv' in last, last
     m = json.loads((out/'metrics.json').read_text())
     assert METRIC_KEYS <= set(m), METRIC_KEYS - set(m)
     assert (m['task'], m['protocol'], m['encoder'], m['size']) == (task, protocol, 'random', 32)

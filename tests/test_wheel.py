@@ -1,0 +1,164 @@
+"""The installed library: the wheel built from this checkout, installed with its dependencies into a fresh virtual
+environment outside the repo, works without the checkout.
+
+1. `pip wheel . --no-deps` builds a wheel holding every module of `awcl/` and the study notebook as `awcl/study.ipynb`;
+   the sdist carries `nbs/30_study.ipynb` and `settings.ini`, so that a wheel built from it holds the notebook too.
+2. A fresh venv under pytest's tmp_path gets the wheel (not editable) and its dependencies.
+3. From a folder outside the repo, with `$AWCL_CACHE` in tmp_path (`$AWCL_SHARED_DATA` is not needed and is unset):
+   `import awcl` (from the venv, its version settings.ini's) and the public API, the five commands' `--help`, the
+   study notebook as package data (`importlib.resources`), and `awcl-study --preset smoke`, whose results must equal
+   `tests/reference/study_smoke.json` like the checkout's.
+
+Dependencies: pip installs them all, torch's CUDA build included: about 100 s with `--no-compile` on 2 cores (a
+default install, which byte-compiles all of torch, triton and the nvidia wheels, took about 7 minutes). They are
+pinned by default to the running environment's versions (a constraints file), so that the installed study must
+reproduce the reference like the checkout's. `AWCL_WHEEL_UNPINNED=1`: no constraints, pip resolves as a new user's
+`pip install awcl-*.whl` would (the reference comparison is then left out: other versions of the dependencies may
+move the numbers). The venv (6.4 GB) is removed at the end. Phase timings are printed (`pytest -rP` or `-s` shows
+them). Nothing here skips: a failure fails, in CI (`$CI`) and elsewhere.
+"""
+import configparser, importlib.metadata as md, json, math, os, re, shutil, subprocess, sys, tarfile, time, zipfile
+from contextlib import contextmanager
+from pathlib import Path
+from types import SimpleNamespace
+import pandas as pd, pytest
+from conftest import REF, close
+
+ROOT = Path(__file__).resolve().parents[1]
+SCRIPTS = ['awcl-synth', 'awcl-data', 'awcl-pretrain', 'awcl-eval', 'awcl-study']
+UNPINNED = os.environ.get('AWCL_WHEEL_UNPINNED', '').strip().lower() not in ('', '0', 'false', 'no')
+PIP = ['-m', 'pip', '--disable-pip-version-check']
+
+
+def settings_version() -> str:
+    cfg = configparser.ConfigParser(delimiters=['=']); cfg.read(ROOT/'settings.ini', encoding='utf-8')
+    return cfg['DEFAULT']['version']
+
+
+def run(cmd, timeout, **kw) -> subprocess.CompletedProcess:
+    "Run `cmd`; fail with the end of its output unless it succeeds."
+    r = subprocess.run([str(c) for c in cmd], capture_output=True, text=True, timeout=timeout, **kw)
+    assert r.returncode == 0, f'{" ".join(map(str, cmd))} exited {r.returncode}:\n{r.stdout[-3000:]}\n{r.stderr[-5000:]}'
+    return r
+
+
+@contextmanager
+def phase(times:dict, name:str):
+    t = time.perf_counter()
+    yield
+    times[name] = round(time.perf_counter() - t, 1)
+    print(f'wheel test: {name}: {times[name]} s', flush=True)
+
+
+def _canon(name:str) -> str: return re.sub(r'[-_.]+', '-', name).lower()
+
+
+def constraints(path:Path) -> Path:
+    "The running environment's distribution versions as a pip constraints file (awcl itself left out)."
+    pins = sorted({f"{d.metadata['Name']}=={d.version}" for d in md.distributions()
+                   if d.metadata['Name'] and _canon(d.metadata['Name']) != 'awcl'})
+    path.write_text('\n'.join(pins) + '\n')
+    return path
+
+
+@pytest.fixture(scope='module')
+def installed(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp('wheel')
+    times = {}
+    with phase(times, 'wheel build (pip wheel . --no-deps)'):
+        run([sys.executable, *PIP, 'wheel', '.', '--no-deps', '-w', tmp/'dist', '-q'], 600, cwd=ROOT)
+    wheel, = (tmp/'dist').glob('awcl-*.whl')
+    venv = tmp/'venv'
+    py = venv/'bin'/'python'
+    with phase(times, 'venv'):
+        run([sys.executable, '-m', 'venv', venv], 300)
+        site = Path(run([py, '-c', 'import sysconfig; print(sysconfig.get_paths()["purelib"])'], 60).stdout.strip())
+    install = [py, *PIP, 'install', '-q', '--no-compile', wheel] + ([] if UNPINNED else ['-c', constraints(tmp/'constraints.txt')])
+    with phase(times, 'venv install (wheel + dependencies' + (', unpinned)' if UNPINNED else ', pinned to this environment)')):
+        run(install, 3600)
+    work = tmp/'work'; work.mkdir()   # the commands run here: no checkout in sight
+    drop = ('PYTHONPATH', 'PYTHONHOME', 'PYTHONSTARTUP', 'VIRTUAL_ENV', 'AWCL_SHARED_DATA', 'JUPYTER_PATH', 'CONDA_PREFIX')
+    env = {k: v for k, v in os.environ.items() if k not in drop}
+    env.update(PATH=f'{venv/"bin"}{os.pathsep}{os.environ.get("PATH", "")}', VIRTUAL_ENV=str(venv), PYTHONNOUSERSITE='1',
+               AWCL_CACHE=str(tmp/'cache'), OMP_NUM_THREADS='1', MKL_NUM_THREADS='1', MPLBACKEND='Agg',
+               JUPYTER_DATA_DIR=str(tmp/'jupyter-data'), JUPYTER_CONFIG_DIR=str(tmp/'jupyter-config'), IPYTHONDIR=str(tmp/'ipython'))
+    yield SimpleNamespace(tmp=tmp, wheel=wheel, venv=venv, py=py, site=site, work=work, env=env, times=times)
+    shutil.rmtree(venv, ignore_errors=True)   # 6.4 GB; pytest keeps the rest of its last three runs
+
+
+def in_venv(inst, *cmd, timeout=600) -> subprocess.CompletedProcess:
+    return run(cmd, timeout, cwd=inst.work, env=inst.env)
+
+
+def test_wheel_holds_the_package_and_the_study_notebook(installed):
+    names = zipfile.ZipFile(installed.wheel).namelist()
+    modules = {n.split('/', 1)[1] for n in names if re.fullmatch(r'awcl/[^/]+\.py', n)}
+    assert modules == {p.name for p in (ROOT/'awcl').glob('*.py')}, \
+        f'wheel modules differ from awcl/*.py (stale files in {ROOT/"build"}? remove that folder): {modules ^ {p.name for p in (ROOT/"awcl").glob("*.py")}}'
+    assert zipfile.ZipFile(installed.wheel).read('awcl/study.ipynb') == (ROOT/'nbs'/'30_study.ipynb').read_bytes()
+    assert not [n for n in names if '.data/' in n], 'nothing installed outside the package (no data_files)'
+
+
+def test_import_version_and_api(installed):
+    code = '''if True:
+        import json, importlib.resources as res
+        import awcl
+        from awcl import read_frames, make_phantoms, frame_cache, PretrainConfig, preset_config, pretrain, evaluate, run_study, load_encoder
+        import awcl.pretrain, awcl.evaluate
+        from awcl.pretrain import PretrainConfig as PC
+        from awcl.study import study_notebook
+        from jupyter_client.kernelspec import KernelSpecManager
+        spec = KernelSpecManager().get_kernel_spec('python3')
+        print(json.dumps(dict(version=awcl.__version__, file=awcl.__file__, all=awcl.__all__,
+              functions=[callable(f) and not isinstance(f, type(awcl)) for f in (read_frames, make_phantoms, frame_cache, preset_config, pretrain, evaluate, run_study, load_encoder)],
+              same_class=PC is PretrainConfig, attr_is_function=awcl.pretrain is pretrain and awcl.evaluate is evaluate,
+              notebook=str(res.files('awcl')/'study.ipynb'), study_notebook=str(study_notebook()),
+              kernel=dict(argv0=spec.argv[0], resource_dir=spec.resource_dir))))'''
+    with phase(installed.times, 'import awcl and its API in the venv'):
+        got = json.loads(in_venv(installed, installed.py, '-c', code).stdout.strip().splitlines()[-1])
+    assert got['version'] == settings_version()
+    assert Path(got['file']).is_relative_to(installed.site), got['file']   # the installed copy, not the checkout
+    assert all(got['functions']) and got['same_class'] and got['attr_is_function'], got
+    assert {'read_frames', 'pretrain', 'evaluate', 'run_study', 'load_encoder'} <= set(got['all'])
+    nb = Path(got['notebook'])
+    assert nb.is_file() and nb.is_relative_to(installed.site) and Path(got['study_notebook']) == nb, got
+    k = got['kernel']   # papermill's `python3` kernel is the venv's python
+    assert Path(k['resource_dir']).is_relative_to(installed.venv) and (k['argv0'] in ('python', 'python3') or Path(k['argv0']).is_relative_to(installed.venv)), k
+
+
+@pytest.mark.parametrize('script', SCRIPTS)
+def test_console_script_help(installed, script):
+    exe = installed.venv/'bin'/script
+    assert exe.is_file(), f'{script} is not installed'
+    with phase(installed.times, f'{script} --help'):
+        r = in_venv(installed, exe, '--help', timeout=300)
+    assert r.stdout.startswith(f'usage: {script}'), r.stdout[:500]
+
+
+def _rows(res:pd.DataFrame) -> list:   # as tests/test_study.py compares results.csv with its reference
+    key, metrics = ['name', 'task', 'protocol', 'seed'], ['accuracy', 'macro_f1', 'macro_precision', 'macro_recall', 'dice', 'iou', 'hc_mae_mm']
+    keep = res[key + metrics].sort_values(key)
+    return [{k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in r.items()} for r in keep.to_dict('records')]
+
+
+def test_smoke_study_from_the_wheel(installed):
+    out = installed.tmp/'study'
+    with phase(installed.times, 'awcl-study --preset smoke in the venv'):
+        in_venv(installed, installed.venv/'bin'/'awcl-study', '--preset', 'smoke', '--out', out, timeout=1800)
+    for f in ['study.ipynb', 'results.csv', 'scores.csv', 'summary.md', 'study.json']: assert (out/f).is_file(), f
+    print('wheel test: timings (s):', json.dumps(installed.times))
+    if UNPINNED: print('wheel test: unpinned dependencies: results not compared with the reference'); return
+    diffs = close(_rows(pd.read_csv(out/'results.csv')), json.loads((REF/'study_smoke.json').read_text()))
+    assert not diffs, 'the installed study differs from tests/reference/study_smoke.json:\n' + '\n'.join(diffs[:20])
+
+
+def test_sdist_carries_the_study_notebook(tmp_path):
+    "The sdist holds what setup.py reads and the study notebook; a wheel built from it holds awcl/study.ipynb."
+    sd = Path(run([sys.executable, '-c', 'import sys; from setuptools import build_meta as b; print(b.build_sdist(sys.argv[1]))',
+                   tmp_path], 600, cwd=ROOT).stdout.strip().splitlines()[-1])
+    sdist = tmp_path/sd.name
+    members = {m.split('/', 1)[1] for m in tarfile.open(sdist).getnames() if '/' in m}
+    assert {'setup.py', 'settings.ini', 'README.md', 'nbs/30_study.ipynb', 'awcl/__init__.py'} <= members, sorted(members)
+    run([sys.executable, *PIP, 'wheel', sdist, '--no-deps', '-w', tmp_path/'dist', '-q'], 600, cwd=tmp_path)
+    wheel, = (tmp_path/'dist').glob('awcl-*.whl')
+    assert zipfile.ZipFile(wheel).read('awcl/study.ipynb') == (ROOT/'nbs'/'30_study.ipynb').read_bytes()
