@@ -26,16 +26,19 @@ def _arch(arch):
     if arch not in ARCHS: raise AwclError(f'unknown arch {arch!r}: choose one of {", ".join(ARCHS)}')
     return ARCHS[arch]
 
-def feature_dim(arch:str='resnet18') -> int:
+def feature_dim(arch:str='resnet18', # torchvision ResNet name, see `ARCHS`
+               ) -> int:
     "Size of the pooled feature *h* of `arch`."
     return _arch(arch)[2]
 
 # %% ../nbs/11a_models.ipynb #831e7c21
-def imagenet_weights_path(arch:str='resnet18') -> Path:
+def imagenet_weights_path(arch:str='resnet18', # torchvision ResNet name, see `ARCHS`
+                         ) -> Path:
     "Where torchvision's ImageNet weights for `arch` lie in the local torch hub cache (`$TORCH_HOME/hub/checkpoints`)."
     return Path(torch.hub.get_dir())/'checkpoints'/Path(_arch(arch)[1].url).name
 
-def imagenet_available(arch:str='resnet18') -> bool:
+def imagenet_available(arch:str='resnet18', # torchvision ResNet name, see `ARCHS`
+                      ) -> bool:
     "Are torchvision's ImageNet weights for `arch` in the local cache, so that using them needs no download?"
     return imagenet_weights_path(arch).is_file()
 
@@ -110,13 +113,20 @@ class GrayToRGB(nn.Module):
         return (x.expand(-1, 3, -1, -1) - self.mean) / self.std
 
 # %% ../nbs/11a_models.ipynb #0fed1180
-def projector(in_dim:int=512, hidden:int=512, out_dim:int=128) -> nn.Sequential:
+def projector(in_dim:int=512, # size of the encoder feature *h*
+              hidden:int=512, # width of the hidden layer
+              out_dim:int=128, # size of the projection *z*
+             ) -> nn.Sequential:
     "The official code's projection head: Linear -> ReLU -> Linear."
     return nn.Sequential(nn.Linear(in_dim, hidden), nn.ReLU(inplace=True), nn.Linear(hidden, out_dim))
 
 class ContrastiveModel(nn.Module):
     "Grey frames -> encoder feature *h* -> projection *z* (L2-normalised). Shared by AWCL and every contrastive baseline."
-    def __init__(self, encoder:nn.Module, feat_dim:int=512, hidden:int=512, out_dim:int=128):
+    def __init__(self, encoder:nn.Module, # a ResNet with `fc = nn.Identity()`
+                 feat_dim:int=512, # size of its feature *h* (`feature_dim(arch)`)
+                 hidden:int=512, # width of the projector's hidden layer
+                 out_dim:int=128, # size of the projection *z*
+                ):
         super().__init__()
         self.stem, self.encoder, self.projector = GrayToRGB(), encoder, projector(feat_dim, hidden, out_dim)
     def features(self, x): return self.encoder(self.stem(x))
@@ -125,7 +135,8 @@ class ContrastiveModel(nn.Module):
 def create_model(arch:str='resnet18', # torchvision ResNet name
                  init:str|Path='random', # `random`, `imagenet` or an `encoder.pth`
                  seed:int=0, # seeds the encoder and head initialisation
-                 hidden:int=512, out_dim:int=128, # projection head sizes
+                 hidden:int=512, # width of the projector's hidden layer
+                 out_dim:int=128, # size of the projection *z*
                 ) -> ContrastiveModel:
     "Encoder + projection head, initialised from `seed`."
     enc = create_encoder(arch, init, seed)
@@ -135,11 +146,14 @@ def create_model(arch:str='resnet18', # torchvision ResNet name
 
 # %% ../nbs/11a_models.ipynb #a0718cc5
 def save_encoder(model:nn.Module, # a `ContrastiveModel` or a bare encoder
-                 path:str|Path):
+                 path:str|Path, # the `encoder.pth` to write
+                ):
     "Write the encoder's `state_dict` (no projector, no `fc`) to `path`."
     enc = getattr(model, 'encoder', model)
     torch.save({k: v.detach().cpu() for k, v in enc.state_dict().items()}, path)
 
-def load_encoder(path:str|Path, arch:str='resnet18') -> nn.Module:
+def load_encoder(path:str|Path, # an `encoder.pth` written by `save_encoder`
+                 arch:str='resnet18', # the torchvision ResNet it was saved from
+                ) -> nn.Module:
     "Load an `encoder.pth` written by `save_encoder`."
     return create_encoder(arch, init=path)
