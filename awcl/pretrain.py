@@ -129,11 +129,10 @@ def show_pairs(df:pd.DataFrame, # frames with `scan` and `fine` (some labelled)
                n:int=4, # labelled anchors (rows of the figure)
                size:int=96, # side of the drawn frames
                seed:int=0, # picks the anchors and the partners (epoch 0)
-               **kwargs, # passed to `awcl.cache.load_frames` (e.g. `root` of the frame cache)
+               **kwargs, # passed to `awcl.cache.frame_cache` (e.g. `root` of the frame cache)
               ):
     "Draw `n` labelled anchors and, for each method, the frame it is paired with in the first epoch."
     import matplotlib.pyplot as plt
-    from awcl.cache import load_frames
     lab = np.flatnonzero(df['fine'].notna().to_numpy())
     if not len(lab): raise AwclError('show_pairs: no labelled frame to use as an anchor')
     order, picked = rng(seed, 'show-pairs').permutation(lab), []
@@ -143,7 +142,7 @@ def show_pairs(df:pd.DataFrame, # frames with `scan` and `fine` (some labelled)
     picked += [i for i in order if i not in picked][:n - len(picked)]   # ...then any labelled frame
     anchors = np.array(picked)
     partner = {m: epoch_pairs(df, PretrainConfig(method=m, seed=seed), 0)[0] for m in methods}
-    fr, _ = load_frames(df, size, **kwargs)
+    fr = frame_cache(df, size, **kwargs).frames   # memory-mapped: only the drawn frames are read
     fig, axs = plt.subplots(len(anchors), len(methods) + 1, figsize=(1.9 * (len(methods) + 1), 1.9 * len(anchors)), squeeze=False)
     def draw(ax, i, title):
         ax.imshow(fr[i, 0], cmap='gray', vmin=0, vmax=255); ax.set_axis_off()
