@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np, pandas as pd, torch
 from fastprogress.fastprogress import progress_bar
 from .core import AwclError
-from .data import load_gray
+from .data import load_gray, ON_BAD, _bad_row, _bad_table
 from .images import letterbox
 
 # %% auto #0
@@ -69,18 +69,28 @@ def _decode_rows(rows, size, masks):
             raise AwclError(f'{m}: mask is {hm.shape[1]} x {hm.shape[0]}, its image {p} is {img.shape[1]} x {img.shape[0]}')
         yield i, f, letterbox(hm, size, nearest=True)[0], s
 
-def _fill(folder, rows, size, masks):
-    "Worker: decode `rows` into the memory maps of the cache being built in `folder`; return their indices and scales."
+def _fill(folder, rows, size, masks, on_bad='error'):
+    "Worker: decode `rows` into the memory maps of the cache being built in `folder`; return indices, scales, bad rows."
     fr = np.load(Path(folder)/'frames.npy', mmap_mode='r+')
     mk = np.load(Path(folder)/'masks.npy', mmap_mode='r+') if masks is not None else None
-    idx, scales = [], []
-    for i, f, m, s in _decode_rows(rows, size, masks):
-        fr[i, 0] = f
-        if mk is not None: mk[i, 0] = m
-        idx.append(i); scales.append(s)
+    idx, scales, bad = [], [], []
+    for unit in [[r] for r in rows] if rows[0][2] is None else [rows]:   # still images one by one; a video whole
+        done = []
+        try:
+            for i, f, m, s in _decode_rows(unit, size, masks):
+                fr[i, 0] = f
+                if mk is not None: mk[i, 0] = m
+                done.append((i, s))
+        except AwclError as e:
+            if on_bad == 'error': raise
+            for i, _ in done:                                   # a video that failed part-way: none of its rows kept
+                fr[i, 0] = 0
+                if mk is not None: mk[i, 0] = 0
+            bad += [_bad_row(i, p, f, str(e)) for i, p, f, _ in unit]; done = []
+        idx += [i for i, _ in done]; scales += [s for _, s in done]
     fr.flush()
     if mk is not None: mk.flush()
-    return idx, scales
+    return idx, scales, bad
 
 def _jobs(df:pd.DataFrame, chunk:int) -> list:
     "Rows grouped into decoding jobs: chunks of still images; one job per video/DICOM file."
@@ -95,7 +105,7 @@ def _jobs(df:pd.DataFrame, chunk:int) -> list:
 
 # %% ../nbs/03_cache.ipynb #a1a74e8f
 class FrameCache:
-    "A finished frame cache: `frames` (uint8 `[N,1,S,S]` memory map), `masks` (same, 0/1, or None) and `scales`."
+    "A finished frame cache: `frames` (uint8 `[N,1,S,S]` memory map), `masks` (same, 0/1, or None), `scales` and `bad`."
     def __init__(self, folder:str|Path, # a finished cache folder, as `frame_cache` builds it (with `meta.json`)
                 ):
         self.folder = Path(folder)
@@ -105,6 +115,10 @@ class FrameCache:
         self.masks = np.load(self.folder/'masks.npy', mmap_mode='r') if self.meta['masks'] else None
         self.scales = np.load(self.folder/'scales.npy')
         self.size, self.key = self.meta['size'], self.meta['key']
+    @property
+    def bad(self) -> pd.DataFrame:
+        "The rows left black because their file could not be read: `row, path, frame, reason` (empty when none)."
+        return _bad_table(self.meta.get('bad', []))
     def __len__(self): return len(self.frames)
     def __repr__(self): return f'FrameCache({len(self)} frames at {self.size} px{" with masks" if self.masks is not None else ""}: {self.folder})'
 
@@ -113,31 +127,41 @@ def _workers(workers, n_jobs):
     if workers is None: workers = min(len(os.sched_getaffinity(0)) if hasattr(os, 'sched_getaffinity') else os.cpu_count() or 1, 8)
     return max(1, min(int(workers), n_jobs))
 
-def _build(folder:Path, df, size, masks, workers, progress, chunk):
+def _build(folder:Path, df, size, masks, workers, progress, chunk, on_bad):
     n = len(df)
     np.lib.format.open_memmap(folder/'frames.npy', mode='w+', dtype=np.uint8, shape=(n, 1, size, size)).flush()
     if masks is not None: np.lib.format.open_memmap(folder/'masks.npy', mode='w+', dtype=np.uint8, shape=(n, 1, size, size)).flush()
-    scales, jobs = np.zeros(n), _jobs(df, chunk)
+    scales, jobs, bad = np.zeros(n), _jobs(df, chunk), []
     bar = progress_bar(range(n), leave=False) if progress else None
     if bar is not None: bar.comment = 'decoding frames into the cache'; bar.update(0)
     done, t0, w = 0, time.perf_counter(), _workers(workers, len(jobs))
-    def tick(idx, sc):
+    def tick(idx, sc, b):
         nonlocal done
-        scales[idx] = sc; done += len(idx)
+        scales[idx] = sc; bad.extend(b); done += len(idx) + len(b)
         if bar is not None: bar.comment = f'{done / (time.perf_counter() - t0):.0f} frames/s'; bar.update(done)
     if w == 1:
-        for j in jobs: tick(*_fill(folder, j, size, masks))
+        for j in jobs: tick(*_fill(folder, j, size, masks, on_bad))
     else:
         ctx = mp.get_context('fork' if 'fork' in mp.get_all_start_methods() else 'spawn')
         with ProcessPoolExecutor(w, mp_context=ctx) as ex:
-            futs = [ex.submit(_fill, folder, j, size, masks) for j in jobs]
+            futs = [ex.submit(_fill, folder, j, size, masks, on_bad) for j in jobs]
             try:
                 for f in as_completed(futs): tick(*f.result())
-            except BaseException:
+            except BaseException as e:
                 for f in futs: f.cancel()
+                if isinstance(e, AwclError): raise AwclError(str(e)) from None   # the worker's message, without its traceback
                 raise
     np.save(folder/'scales.npy', scales)
-    return time.perf_counter() - t0, w
+    return time.perf_counter() - t0, w, sorted(bad, key=lambda r: r['row'])
+
+def _usable(c:FrameCache, on_bad:str) -> FrameCache:
+    "`c`, unless it has rows left black as unreadable and `on_bad` is 'error': then AwclError naming the first."
+    b = c.bad
+    if on_bad == 'skip' or not len(b): return c
+    r = b.iloc[0]
+    at = r.path if pd.isna(r.frame) else f'{r.path} (frame {r.frame})'
+    raise AwclError(f'{at}: {r.reason} ({len(b)} unreadable row{"s" if len(b) > 1 else ""} in the frame cache {c.folder}); '
+                    "pass on_bad='skip' (--on-bad-image skip) to leave them out")
 
 def prune_caches(root:str|Path, # a folder of frame caches
                  keep:str|Path|None=None, # a cache folder never to remove
@@ -162,8 +186,10 @@ def frame_cache(df:pd.DataFrame, # frame table: `path`, optional `frame` (videos
                 root:str|Path|None=None, # where caches live; default `cache_dir()/'frames'`
                 chunk:int=64, # still images per decoding job
                 build:bool=True, # False: only open an existing cache (None if there is none yet)
+                on_bad:str='error', # unreadable files: 'error' stops; 'skip' leaves their rows black and lists them in `.bad`
                ) -> FrameCache|None:
     "The frame cache of `df` at `size`: opened if it exists, else built once (in parallel, atomically) and opened."
+    if on_bad not in ON_BAD: raise AwclError(f'on_bad={on_bad!r} is not one of {", ".join(ON_BAD)}')
     if len(df) == 0: raise AwclError('the frame table is empty: nothing to cache')
     if int(size) != size or size < 1: raise AwclError(f'size={size!r} must be a positive integer')
     if masks is not None and ('mask' not in df or df['mask'].isna().any()):
@@ -171,14 +197,14 @@ def frame_cache(df:pd.DataFrame, # frame table: `path`, optional `frame` (videos
                         else f'row {int(np.flatnonzero(df["mask"].isna())[0]) + 1} has no mask'))
     key = content_key(df, size, masks)
     final = Path(root or cache_dir()/'frames')/f'{size}px-{len(df)}-{key}'
-    if (final/'meta.json').is_file(): return FrameCache(final)
+    if (final/'meta.json').is_file(): return _usable(FrameCache(final), on_bad)
     if not build: return None
     final.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(dir=final.parent, prefix=f'.tmp-{final.name}-'))
     try:
-        secs, w = _build(tmp, df, int(size), masks, workers, progress, chunk)
+        secs, w, bad = _build(tmp, df, int(size), masks, workers, progress, chunk, on_bad)
         meta = dict(key=key, n=len(df), size=int(size), masks=_fn_name(masks), version=CACHE_VERSION,
-                    build_seconds=round(secs, 3), workers=w, probe=str(df['path'].iloc[0]))
+                    build_seconds=round(secs, 3), workers=w, probe=str(df['path'].iloc[0]), bad=bad)
         (tmp/'meta.json').write_text(json.dumps(meta, indent=1) + '\n')
         try: os.replace(tmp, final)
         except OSError:
@@ -186,7 +212,7 @@ def frame_cache(df:pd.DataFrame, # frame table: `path`, optional `frame` (videos
     finally:
         if tmp.exists(): shutil.rmtree(tmp, ignore_errors=True)
     prune_caches(final.parent, keep=final)
-    return FrameCache(final)
+    return _usable(FrameCache(final), on_bad)
 
 # %% ../nbs/03_cache.ipynb #96adc4e1
 def load_frames(df:pd.DataFrame, # frame table

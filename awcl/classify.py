@@ -23,7 +23,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.neighbors import KNeighborsClassifier
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import accuracy_score, f1_score, precision_score, recall_score, confusion_matrix
-from .core import AwclError, SPLITS, rng, torch_rng
+from .core import AwclError, SPLITS, rng, torch_rng, atomic_path
 from .data import split_by_scan, check_scan_disjoint
 from .cache import load_frames, FrameData, Loader
 from .models import create_encoder, feature_dim, GrayToRGB
@@ -341,7 +341,8 @@ def save_confusion(confusion, # counts, rows true, columns predicted
     n = len(classes)
     fig = Figure(figsize=(1.6 + 0.7 * n, 1.3 + 0.6 * n))
     plot_confusion(confusion, classes, ax=fig.subplots(), title=title)
-    fig.tight_layout(); fig.savefig(path, dpi=120, metadata={'Software': None})   # same inputs, same bytes
+    fig.tight_layout()
+    with atomic_path(path) as tmp: fig.savefig(tmp, format='png', dpi=120, metadata={'Software': None})   # same inputs, same bytes
 
 # %% ../nbs/20_classification.ipynb #b04f75d0
 def _task_data(df, task, encoder, arch, size, seed, label_budget, progress=False):

@@ -4,11 +4,13 @@
 
 # %% ../nbs/00_core.ipynb #670fd989
 from __future__ import annotations
-import sys, contextlib, hashlib, warnings
+import os, sys, contextlib, hashlib, warnings
+from pathlib import Path
 import numpy as np
 
 # %% auto #0
-__all__ = ['FRAME_COLUMNS', 'OPTIONAL_COLUMNS', 'SPLITS', 'AwclError', 'cli_errors', 'rng', 'torch_rng']
+__all__ = ['FRAME_COLUMNS', 'OPTIONAL_COLUMNS', 'SPLITS', 'PROVENANCE_PACKAGES', 'AwclError', 'cli_errors', 'atomic_path',
+           'atomic_write', 'atomic_torch_save', 'git_commit', 'provenance', 'table_key', 'rng', 'torch_rng']
 
 # %% ../nbs/00_core.ipynb #0970d47a
 warnings.filterwarnings('ignore', message=r'`torch.jit.script` is deprecated', category=FutureWarning)
@@ -34,6 +36,72 @@ def cli_errors(prog:str, # command name, printed before the message
         msg = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
         if isinstance(e, KeyError): msg = f'missing key {msg}'
         print(f'{prog}: error: {msg}', file=sys.stderr); sys.exit(2)
+
+# %% ../nbs/00_core.ipynb #08436fea
+@contextlib.contextmanager
+def atomic_path(path, # the file to write
+               ):
+    "Yield a temporary path beside `path`; on success it is renamed over `path`, on failure removed."
+    path = Path(path)
+    tmp = path.with_name(f'.{path.name}.{os.getpid()}.tmp')
+    try:
+        yield tmp
+        os.replace(tmp, path)
+    finally:
+        if tmp.exists(): tmp.unlink()
+
+def atomic_write(path, # the file to write
+                 data:str|bytes, # its whole content
+                ) -> Path:
+    "Write `data` to `path` atomically (a temporary file renamed over it); return the path."
+    with atomic_path(path) as tmp:
+        if isinstance(data, bytes): tmp.write_bytes(data)
+        else: tmp.write_text(data, encoding='utf-8')
+    return Path(path)
+
+def atomic_torch_save(obj, # what `torch.save` writes (tensors, dicts, lists, numbers)
+                      path, # the file to write
+                     ) -> Path:
+    "`torch.save(obj, path)` atomically, with bytes independent of the temporary name (torch's zip records a file's name)."
+    import io, torch
+    buf = io.BytesIO(); torch.save(obj, buf)
+    return atomic_write(path, buf.getvalue())
+
+# %% ../nbs/00_core.ipynb #c13e90f1
+PROVENANCE_PACKAGES = ('awcl', 'torch', 'torchvision', 'fastai', 'numpy', 'pandas', 'scikit-learn', 'pillow', 'av', 'pydicom')
+
+def git_commit() -> str|None:
+    "The commit of the awcl checkout this code runs from, with `+dirty` when it has uncommitted changes (None from a wheel)."
+    import subprocess, awcl
+    root = Path(awcl.__file__).resolve().parent.parent
+    if not (root/'.git').exists(): return None
+    try:
+        head = subprocess.run(['git', '-C', str(root), 'rev-parse', 'HEAD'], capture_output=True, text=True, timeout=10).stdout.strip()
+        dirty = subprocess.run(['git', '-C', str(root), 'status', '--porcelain', '--untracked-files=no'],
+                               capture_output=True, text=True, timeout=10).stdout.strip()
+    except (OSError, subprocess.SubprocessError): return None
+    return (head + ('+dirty' if dirty else '')) or None
+
+def provenance() -> dict:
+    "What made a result: package versions (torch's build and CUDA), Python, platform, git commit, command line and time (UTC)."
+    import platform, datetime
+    from importlib.metadata import version, PackageNotFoundError
+    def ver(p):
+        try: return version(p)
+        except PackageNotFoundError: return None
+    torch = sys.modules.get('torch')   # its build tag and CUDA version, when a run has imported it
+    return dict(packages={p: ver(p) for p in PROVENANCE_PACKAGES}, python=platform.python_version(),
+                torch_build=getattr(torch, '__version__', None), cuda=getattr(getattr(torch, 'version', None), 'cuda', None),
+                platform=platform.platform(), git_commit=git_commit(), argv=list(sys.argv),
+                time=datetime.datetime.now(datetime.timezone.utc).isoformat(timespec='seconds'))
+
+def table_key(df, # a frame table (pandas DataFrame)
+              cols:tuple=('path', 'frame', 'scan', 'fine', 'coarse', 'split', 'mask'), # the columns that define it
+             ) -> str:
+    "A short content hash of the frame table's rows: same rows, same key."
+    import pandas as pd
+    t = df[[c for c in cols if c in df.columns]].astype(str)
+    return hashlib.sha1(pd.util.hash_pandas_object(t, index=False).to_numpy().tobytes()).hexdigest()[:16]
 
 # %% ../nbs/00_core.ipynb #25152fb3
 def rng(seed:int, # the run's seed

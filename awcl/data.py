@@ -4,18 +4,18 @@
 
 # %% ../nbs/00_data.ipynb #ad3a70ad
 from __future__ import annotations
-import os, re, sys, json as _json, warnings
+import os, re, io, sys, contextlib, json as _json, warnings
 from pathlib import Path
 import numpy as np, pandas as pd
-from PIL import Image
+from PIL import Image, ImageFile
 from fastcore.script import call_parse
 from .core import FRAME_COLUMNS, OPTIONAL_COLUMNS, SPLITS, AwclError, cli_errors, rng
 
 # %% auto #0
-__all__ = ['FORMATS', 'IMAGE_SUFFIXES', 'FPDB_TABLE', 'HC18_TABLE', 'FRAMES_TABLE', 'project_root', 'shared_data_dir',
-           'shared_data', 'detect_format', 'read_frames', 'granularity_map', 'load_gray', 'check_images', 'hc18_mask',
-           'fit_ellipse', 'ellipse_perimeter', 'head_circumference_mm', 'split_by_scan', 'check_scan_disjoint',
-           'summarise', 'awcl_data']
+__all__ = ['FORMATS', 'IMAGE_SUFFIXES', 'FPDB_TABLE', 'HC18_TABLE', 'FRAMES_TABLE', 'NA_WORDS', 'MAX_IMAGE_PIXELS', 'ON_BAD',
+           'BAD_COLUMNS', 'project_root', 'shared_data_dir', 'shared_data', 'detect_format', 'read_frames',
+           'granularity_map', 'load_gray', 'check_images', 'hc18_mask', 'fit_ellipse', 'ellipse_perimeter',
+           'head_circumference_mm', 'split_by_scan', 'check_scan_disjoint', 'summarise', 'awcl_data']
 
 # %% ../nbs/00_data.ipynb #440e687a
 def project_root(start:Path|str|None=None, # folder to start from; the current folder by default
@@ -53,11 +53,33 @@ FPDB_TABLE, HC18_TABLE, FRAMES_TABLE = 'FETAL_PLANES_DB_data.csv', 'training_set
 
 def _abspath(p) -> str: return os.path.abspath(os.path.expanduser(str(p)))
 
+def _text(f:Path) -> str:
+    "The text of the file `f`: UTF-8, a leading byte-order mark dropped; else AwclError naming the first bad byte's line."
+    try: data = Path(f).read_bytes()
+    except FileNotFoundError: raise AwclError(f'{f}: no such file') from None
+    except OSError as e: raise AwclError(f'{f}: cannot read it ({e.strerror or type(e).__name__})') from None
+    if data.startswith(b'\xef\xbb\xbf'): data = data[3:]   # Excel's "CSV UTF-8" starts with a byte-order mark
+    try: return data.decode('utf-8')
+    except UnicodeDecodeError as e:
+        line = data.count(b'\n', 0, e.start) + 1
+        raise AwclError(f'{f}: not UTF-8 text (byte 0x{data[e.start]:02x} at line {line}); save it as UTF-8') from None
+
+def _comma_header(f, text:str):
+    "AwclError naming `f` if its header is one column holding `;` or a tab: a table with another separator."
+    head = text.lstrip('\r\n').split('\n', 1)[0].rstrip('\r')
+    if ',' in head: return
+    for sep, name in ((';', '`;`'), ('\t', 'tab')):
+        if sep in head:
+            shown = head.replace('\t', '\\t')
+            raise AwclError(f'{f}: one column `{shown}`: awcl reads comma-separated tables; this one looks {name}-separated')
+
 def _read_table(f:Path, **kwargs) -> pd.DataFrame:
     "Read the csv `f` as text (only empty cells are missing; names and values stripped), or raise AwclError naming it."
-    try: t = pd.read_csv(f, dtype=str, keep_default_na=False, na_values=[''], **kwargs)
-    except FileNotFoundError: raise AwclError(f'{f}: no such file') from None
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as e:
+    text = _text(f)
+    if not text.strip(): raise AwclError(f'{f}: not a readable csv table (empty file)')
+    if 'sep' not in kwargs: _comma_header(f, text)
+    try: t = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, na_values=[''], **kwargs)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as e:
         reason = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
         raise AwclError(f'{f}: not a readable csv table ({reason})') from None
     t.columns = [str(c).strip() for c in t.columns]
@@ -86,6 +108,19 @@ def _floats(t:pd.DataFrame, col:str, f) -> pd.Series:
     bad = t[col].notna() & x.isna()
     if bad.any(): raise AwclError(f'{_where(f, _row(bad))}: column `{col}` is {t[col][bad].iloc[0]!r}, not a number')
     return x
+
+NA_WORDS = ('nan', 'none', 'null', 'na', 'n/a')   # cell texts (any case) that mean "no label" in `fine` and `coarse`
+
+def _na_words(t:pd.DataFrame, cols, f) -> pd.DataFrame:
+    "`t` with the cells of `cols` that hold a missing-value word (`NA_WORDS`) made missing, and one warning naming `f`."
+    hit = {c: t[c].str.lower().isin(NA_WORDS) for c in cols if c in t}
+    n = sum(int(h.sum()) for h in hit.values())
+    if n:
+        c = next(c for c, h in hit.items() if h.any()); r = _row(hit[c])
+        warnings.warn(f'{f}: {n} label cell(s) hold a missing-value word and are read as unlabelled '
+                      f'(first: {t[c].iloc[r-1]!r} in data row {r}, column `{c}`)', stacklevel=4)
+        for c, h in hit.items(): t.loc[h, c] = np.nan
+    return t
 
 # %% ../nbs/00_data.ipynb #5598d09e
 def _fpdb_table(root:Path) -> pd.DataFrame:
@@ -141,20 +176,34 @@ def _folders_table(root:Path) -> pd.DataFrame:
     return pd.DataFrame(rows).sort_values('path', ignore_index=True)
 
 # %% ../nbs/00_data.ipynb #370acf97
-def _csv_table(f:Path) -> pd.DataFrame:
-    "Frames listed in the csv `f`; relative `path` and `mask` resolve against the csv's folder."
+def _inside(f, t:pd.DataFrame, col:str, allow:bool) -> list:
+    "Column `col` resolved against the csv's folder; unless `allow`, a cell that is absolute or leads out of it raises AwclError."
+    base, out = os.path.dirname(_abspath(f)), []
+    for r, p in enumerate(t[col], 1):
+        if pd.isna(p): out.append(p); continue
+        q = os.path.normpath(os.path.join(base, p))
+        if not allow and (os.path.isabs(p) or os.path.commonpath([base, q]) != base):
+            what = 'is absolute: paths are relative to' if os.path.isabs(p) else 'lies outside'
+            raise AwclError(f'{_where(f, r)}: {col} `{p}` {what} the dataset folder {base}; '
+                            'pass allow_outside_root=True (--allow-outside-root) to allow it')
+        out.append(q)
+    return out
+
+def _csv_table(f:Path, allow_outside_root:bool=False) -> pd.DataFrame:
+    "Frames listed in the csv `f`; `path` and `mask` are relative to the csv's folder and stay inside it unless allowed."
     t = _read_table(f)
     _need(t, ['path', 'scan', 'fine'], f)
+    if not len(t): raise AwclError(f'{f}: a header but no data rows, so no frames')
     _filled(t, ['path', 'scan'], f)
+    t = _na_words(t, ['fine', 'coarse'], f)
     if 'coarse' not in t: t['coarse'] = t.fine
     if 'split' not in t: t['split'] = None
     bad = t.split.notna() & ~t.split.isin(SPLITS)
     if bad.any(): raise AwclError(f'{_where(f, _row(bad))}: column `split` is {t.split[bad].iloc[0]!r}, not one of {", ".join(SPLITS)}')
     for c in ('pixel_mm', 'hc_mm'):
         if c in t: t[c] = _floats(t, c, f)
-    base = os.path.dirname(_abspath(f))
-    t['path'] = [os.path.normpath(os.path.join(base, p)) for p in t.path]
-    if 'mask' in t: t['mask'] = [m if pd.isna(m) else os.path.normpath(os.path.join(base, m)) for m in t['mask']]
+    t['path'] = _inside(f, t, 'path', allow_outside_root)
+    if 'mask' in t: t['mask'] = _inside(f, t, 'mask', allow_outside_root)
     dup = t.path.duplicated()
     if dup.any():
         r = _row(dup); first = _row(t.path == t.path.iloc[r-1])
@@ -204,6 +253,14 @@ def _check_missing(t:pd.DataFrame, source, missing:str) -> pd.DataFrame:
     t.attrs['dropped'] = n
     return t
 
+def _split_clash(df:pd.DataFrame) -> tuple|None:
+    "The first scan (sorted) whose frames sit in more than one split, and those splits; None if there is none."
+    t = df[df.split.notna()]
+    n = t.groupby('scan').split.nunique()
+    if not (n > 1).any(): return None
+    s = sorted(n.index[n > 1])[0]
+    return s, sorted(t.split[t.scan == s].unique())
+
 # %% ../nbs/00_data.ipynb #e4df39d1
 def read_frames(root:Path|str, # dataset folder, or a csv table (file, or folder holding frames.csv)
                 format:str='auto', # 'auto', 'fpdb', 'hc18', 'folders' or 'csv'
@@ -211,6 +268,7 @@ def read_frames(root:Path|str, # dataset folder, or a csv table (file, or folder
                 coarse_map:dict|None=None, # fine -> coarse; replaces the source's coarse labels when given
                 every:int=8, # videos and DICOM cine loops: keep every `every`-th frame (the official code's 8)
                 labels:str|Path|None=None, # videos: labels csv (`video, frame` or `video, start, end`, `fine[, coarse]`); default `<root>/labels.csv` if present
+                allow_outside_root:bool=False, # csv: accept `path`/`mask` cells that are absolute or lead out of the csv's folder
                ) -> pd.DataFrame:
     "The frame table of the dataset at `root`: one row per image, columns `FRAME_COLUMNS` (+ optional, + source's own)."
     if format not in FORMATS: raise AwclError(f'format={format!r} is not one of {", ".join(FORMATS)}')
@@ -226,7 +284,7 @@ def read_frames(root:Path|str, # dataset folder, or a csv table (file, or folder
     elif fmt == 'csv':
         table = root/FRAMES_TABLE if root.is_dir() else root
         if not table.is_file(): raise AwclError(f'{root}: no {FRAMES_TABLE} in this folder, so not format {fmt!r}')
-        t, source = _csv_table(table), table
+        t, source = _csv_table(table, allow_outside_root), table
     elif fmt == 'video':
         from awcl.video import video_table
         t, source = video_table(root, every=every, labels=labels), root
@@ -238,6 +296,9 @@ def read_frames(root:Path|str, # dataset folder, or a csv table (file, or folder
         unmapped = sorted(set(t.fine.dropna()) - set(coarse_map))
         if unmapped: raise AwclError(f'coarse_map has no coarse class for fine class {unmapped[0]!r} (of {root})')
         t['coarse'] = t.fine.map(coarse_map)
+    if not len(t): raise AwclError(f'{source}: no frames')
+    clash = _split_clash(t)
+    if clash: raise AwclError(f'{source}: scan {clash[0]!r} is in several splits: {", ".join(clash[1])}; a scan belongs to one split')
     opt = [c for c in OPTIONAL_COLUMNS if c in t]
     t = t[FRAME_COLUMNS + opt + [c for c in t.columns if c not in FRAME_COLUMNS + opt]].reset_index(drop=True)
     t = _check_missing(t, str(source), missing)
@@ -256,36 +317,101 @@ def granularity_map(df:pd.DataFrame, # a frame table
     return dict(sorted(zip(t.fine, t.coarse)))
 
 # %% ../nbs/00_data.ipynb #4433690a
+MAX_IMAGE_PIXELS = 400_000_000   # awcl's limit on an image's width x height (PIL's own, 89,478,485, is lifted)
+
+@contextlib.contextmanager
+def _pil_limits():
+    "Inside the block: PIL's decompression-bomb limit off (awcl checks `MAX_IMAGE_PIXELS`) and truncated files refused."
+    old = Image.MAX_IMAGE_PIXELS, ImageFile.LOAD_TRUNCATED_IMAGES
+    Image.MAX_IMAGE_PIXELS, ImageFile.LOAD_TRUNCATED_IMAGES = None, False
+    try: yield
+    finally: Image.MAX_IMAGE_PIXELS, ImageFile.LOAD_TRUNCATED_IMAGES = old
+
+def _image_error(path, e:BaseException) -> AwclError:
+    "The one-line error for an image PIL cannot read; an empty file says so."
+    try: empty = os.path.getsize(path) == 0
+    except OSError: empty = False
+    reason = 'empty file (0 bytes)' if empty else str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+    return AwclError(f'cannot read image {path}: {reason}')
+
+def _open(path):
+    "`Image.open(path)` (header only), refusing images of more than `MAX_IMAGE_PIXELS` pixels; call inside `_pil_limits`."
+    im = Image.open(path)
+    w, h = im.size
+    if w * h > MAX_IMAGE_PIXELS:
+        im.close()
+        raise AwclError(f"cannot read image {path}: {w} x {h} pixels exceeds awcl's limit of {MAX_IMAGE_PIXELS:,} (awcl.data.MAX_IMAGE_PIXELS)")
+    return im
+
+# %% ../nbs/00_data.ipynb #15f62e08
+_ALPHA_MODES = ('RGBA', 'RGBa', 'LA', 'La', 'PA')
+
+def _luma(im:Image.Image) -> np.ndarray:
+    "PIL's luma (`convert('L')`) of `im`, transparent parts first composited over black."
+    if im.mode in _ALPHA_MODES or 'transparency' in im.info:
+        im = Image.alpha_composite(Image.new('RGBA', im.size, (0, 0, 0, 255)), im.convert('RGBA'))
+    return np.array(im.convert('L'), dtype=np.uint8)
+
 def load_gray(path:Path|str, # image file
              ) -> np.ndarray:
-    "The image at `path` as a single-channel `uint8` array (H x W), whatever its mode on disk."
+    "The image at `path` as a single-channel `uint8` array (H x W), whatever its mode on disk; AwclError if unreadable."
     try:
-        with Image.open(path) as im:
+        with _pil_limits(), _open(path) as im:
             im.load()
             if im.mode.startswith('I;16') or im.mode == 'I':
                 a = np.asarray(im).astype(np.float64)
                 if im.mode != 'I' or a.max() > 255: a = a / 257.0  # 'I' holds 16-bit data, or 8-bit in 32 bits
             elif im.mode == 'F': a = np.asarray(im, dtype=np.float64)
-            else: return np.array(im.convert('L'), dtype=np.uint8)
-    except (OSError, ValueError, SyntaxError) as e:  # PIL signals a broken file by any of these
-        reason = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-        raise AwclError(f'cannot read image {path}: {reason}') from None
+            else: return _luma(im)
+    except AwclError: raise
+    except (OSError, ValueError, SyntaxError) as e: raise _image_error(path, e) from None  # PIL signals a broken file by any of these
     return np.clip(np.rint(a), 0, 255).astype(np.uint8)
 
 # %% ../nbs/00_data.ipynb #1d548e14
+ON_BAD = ('error', 'skip')                       # what to do with files that cannot be read
+BAD_COLUMNS = ['row', 'path', 'frame', 'reason']
+
+def _bad_row(row:int, path, frame, msg:str) -> dict:
+    "The record of an unreadable row; its reason is the error message after `<path>: `."
+    k = msg.find(f'{path}: ')
+    return dict(row=int(row), path=str(path), frame=None if frame is None or pd.isna(frame) else int(frame),
+                reason=msg[k + len(str(path)) + 2:] if k >= 0 else msg)
+
+def _bad_table(records) -> pd.DataFrame:
+    "Records of unreadable rows as a table `BAD_COLUMNS`, sorted by row (empty, with those columns, when none)."
+    return pd.DataFrame(list(records), columns=BAD_COLUMNS).astype({'row': int, 'frame': 'Int64'}).sort_values('row', ignore_index=True)
+
+def _check_file(p):
+    "AwclError unless `p` is a readable image: PNG's structure verified, other formats decoded (JPEG at 1/8 scale)."
+    try:
+        with _pil_limits(), _open(p) as im:
+            if im.format == 'PNG': im.verify()
+            else:
+                if im.format == 'JPEG': im.draft('L', (max(1, im.width // 8), max(1, im.height // 8)))
+                im.load()
+    except AwclError: raise
+    except Exception as e: raise _image_error(p, e) from None   # verify and load signal damage with assorted types
+
+# %% ../nbs/00_data.ipynb #4b1de036
 def check_images(df:pd.DataFrame, # a frame table
-                ) -> None:
-    "Raise AwclError naming the first image or mask in `df` that is not a readable image file."
-    from awcl.video import media_kind, count_frames
+                 on_bad:str='error', # 'error': raise at the first unreadable file; 'skip': return the rows that use one
+                ) -> pd.DataFrame|None:
+    "Check that every image, mask, video and DICOM file of `df` can be read; see `on_bad` for what happens when not."
+    if on_bad not in ON_BAD: raise AwclError(f'on_bad={on_bad!r} is not one of {", ".join(ON_BAD)}')
+    from awcl.video import count_frames
     frame = df['frame'] if 'frame' in df else pd.Series(np.nan, index=df.index)
-    for p in sorted(set(df.path[frame.notna()])): count_frames(p)   # videos and DICOM: readable headers (AwclError naming the file)
-    files = list(df.path[frame.isna()]) + ([m for m in df['mask'] if not pd.isna(m)] if 'mask' in df else [])
-    for p in files:
-        try:
-            with Image.open(p) as im: im.verify()
-        except Exception as e:  # verify signals damage with assorted exception types
-            reason = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-            raise AwclError(f'cannot read image {p}: {reason}') from None
+    masks = df['mask'] if 'mask' in df else pd.Series(np.nan, index=df.index)
+    files = dict.fromkeys([(p, True) for p in df.path[frame.notna()]] + [(p, False) for p in df.path[frame.isna()]] +
+                          [(m, False) for m in masks.dropna()])   # (file, is video/DICOM), each once
+    bad = {}
+    for p, media in files:
+        try: count_frames(p) if media else _check_file(p)   # videos and DICOM: readable headers
+        except AwclError as e:
+            if on_bad == 'error': raise
+            bad[p] = str(e)
+    if on_bad == 'error': return None
+    return _bad_table(_bad_row(i, p, f, bad.get(p) or bad[m]) for i, (p, f, m) in enumerate(zip(df.path, frame, masks))
+                      if p in bad or m in bad)
 
 # %% ../nbs/00_data.ipynb #ffe84d9b
 def hc18_mask(annotation_path:Path|str, # an HC18 `..._Annotation.png` (ellipse outline)
@@ -362,11 +488,8 @@ def split_by_scan(df:pd.DataFrame, # a frame table
 def check_scan_disjoint(df:pd.DataFrame, # a frame table
                        ) -> None:
     "Raise AwclError naming a scan whose frames sit in more than one split (frames without a split are ignored)."
-    t = df[df.split.notna()]
-    n = t.groupby('scan').split.nunique()
-    if (n > 1).any():
-        s = sorted(n.index[n > 1])[0]
-        raise AwclError(f'scan {s!r} is in several splits: {", ".join(sorted(t.split[t.scan == s].unique()))}')
+    clash = _split_clash(df)
+    if clash: raise AwclError(f'scan {clash[0]!r} is in several splits: {", ".join(clash[1])}')
 
 # %% ../nbs/00_data.ipynb #2d72a3f8
 def summarise(df:pd.DataFrame, # a frame table
@@ -384,6 +507,14 @@ def _summary_text(s:dict, title:str) -> str:
     return '\n'.join(lines)
 
 # %% ../nbs/00_data.ipynb #e3fc1ace
+def _skip_bad(df:pd.DataFrame, bad:pd.DataFrame|None) -> pd.DataFrame:
+    "`df` without the rows of `bad` (`--on-bad-image skip`), with one warning line on stderr."
+    if bad is None or not len(bad): return df
+    n, first = bad.path.nunique(), bad.iloc[0]
+    print(f'awcl-data: warning: skipped {n} unreadable file{"" if n == 1 else "s"} (first: {first.path}: {first.reason})', file=sys.stderr)
+    if len(bad) == len(df): raise AwclError(f'{df.attrs["source"]}: no readable frames (all {len(df)} unreadable)')
+    return df.drop(index=df.index[bad.row]).reset_index(drop=True)
+
 @call_parse
 def awcl_data(root:str, # dataset folder, or csv table (file, or folder holding frames.csv)
               format:str='auto', # auto, fpdb, hc18, folders, csv or video
@@ -392,13 +523,16 @@ def awcl_data(root:str, # dataset folder, or csv table (file, or folder holding 
               no_check:bool=False, # do not open every image to verify that it is readable
               every:int=8, # videos and DICOM: keep every `every`-th frame
               labels:str=None, # videos and DICOM: labels csv (default: <root>/labels.csv if present)
+              on_bad_image:str='error', # unreadable images, videos, DICOM files: error, or skip (summarise the rest, warn)
+              allow_outside_root:bool=False, # csv: allow `path`/`mask` cells that are absolute or lead out of the csv's folder
              ):
     "Summarise a fetal ultrasound dataset: frames, scans, and frames per fine class, coarse class and split."
     with cli_errors('awcl-data'):
+        if on_bad_image not in ON_BAD: raise AwclError(f'--on-bad-image {on_bad_image!r} is not one of {", ".join(ON_BAD)}')
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter('always')
-            df = read_frames(root, format=format, missing=missing, every=every, labels=labels)
+            df = read_frames(root, format=format, missing=missing, every=every, labels=labels, allow_outside_root=allow_outside_root)
         for w in caught: print(f'awcl-data: warning: {w.message}', file=sys.stderr)
-        if not no_check: check_images(df)
+        if not no_check: df = _skip_bad(df, check_images(df, on_bad=on_bad_image))
         s = summarise(df)
         print(_json.dumps(s) if json else _summary_text(s, f"{df.attrs['source']} (format {df.attrs['format']})"))

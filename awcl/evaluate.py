@@ -10,8 +10,8 @@ from pathlib import Path
 import numpy as np, pandas as pd
 from fastcore.script import call_parse
 import awcl
-from .core import AwclError, cli_errors
-from .data import read_frames
+from .core import AwclError, cli_errors, atomic_write, provenance, table_key
+from .data import read_frames, check_images
 
 # %% auto #0
 __all__ = ['TASKS', 'TASK_PROTOCOLS', 'PROTOCOLS', 'task_protocol', 'evaluate', 'to_json', 'evaluate_many', 'eval_record',
@@ -132,14 +132,14 @@ def write_eval(folder:str|Path, # the evaluation folder
                config:dict, # its `eval_record`
                result:dict, # what `evaluate` returned
               ) -> Path:
-    "Write `config.json`, `per_frame.csv` and, last, `metrics.json` (the result without `per_frame`) into `folder`."
+    "Write `config.json` (with `provenance()`), `per_frame.csv` and, last, `metrics.json` into `folder`, each atomically."
     folder = Path(folder); folder.mkdir(parents=True, exist_ok=True)
-    (folder/'config.json').write_text(json.dumps(to_json(config), indent=1) + '\n')
+    config = {**config, 'provenance': config.get('provenance') or provenance()}   # versions, commit, command, time
+    atomic_write(folder/'config.json', json.dumps(to_json(config), indent=1) + '\n')
     result = dict(result)
     pf = result.pop('per_frame', None)
-    if pf is not None: pf.to_csv(folder/'per_frame.csv', index=False)
-    tmp = folder/'metrics.json.tmp'
-    tmp.write_text(json.dumps(to_json(result), indent=1) + '\n'); tmp.replace(folder/'metrics.json')
+    if pf is not None: atomic_write(folder/'per_frame.csv', pf.to_csv(index=False))
+    atomic_write(folder/'metrics.json', json.dumps(to_json(result), indent=1) + '\n')   # last: it marks the folder finished
     return folder
 
 def read_eval(folder:str|Path, # a finished evaluation folder (`metrics.json` and `per_frame.csv`)
@@ -154,6 +154,8 @@ def awcl_eval(task:str=None, # `planes`, `brain` or `hcseg` (required)
               data:str=None, # frame source for `read_frames` (folder or csv); default: the phantom set
               format:str='auto', # `auto`, `fpdb`, `hc18`, `folders` or `csv`
               missing:str='error', # listed images that are absent: `error` or `drop`
+              on_bad_image:str='error', # unreadable images: `error` names the first; `skip` leaves them out, listed in <out>/skipped.csv
+              allow_outside_root:bool=False, # csv tables: allow paths outside the csv's folder (absolute or `../`)
               encoder:str=None, # `random`, `imagenet` or the path of an encoder.pth (required)
               protocol:str=None, # planes/brain: `linear`, `knn` or `finetune`; hcseg: `frozen` or `finetune` (required)
               arch:str='resnet18', # torchvision ResNet
@@ -166,31 +168,46 @@ def awcl_eval(task:str=None, # `planes`, `brain` or `hcseg` (required)
               lr:float=None, # peak learning rate (default: the task's)
               device:str=None, # `cuda` or `cpu` (default: cuda when available)
               out:str=None, # run folder for config.json, metrics.json, per_frame.csv and figures (required)
+              resume:bool=False, # reuse the finished evaluation in --out if it was made with the same settings (else evaluate anew)
              ):
     "Evaluate an encoder on a downstream task under a protocol; writes config.json, metrics.json, per_frame.csv and figures to --out."
     with cli_errors('awcl-eval'):
         for name, v in (('--task', task), ('--encoder', encoder), ('--protocol', protocol), ('--out', out)):
             if v is None: raise AwclError(f'{name} is required')
         _choice('--task', task, TASKS); protocol = task_protocol(task, protocol, '--protocol')
+        _choice('--on-bad-image', on_bad_image, ('error', 'skip'))
         if not 0 < label_budget <= 1: raise AwclError(f'--label-budget {label_budget!r} must be in (0, 1]')
+        from awcl.pretrain import MIN_SIZE
+        for name, v, lo in (('--size', size, MIN_SIZE), ('--bs', bs, 2), ('--steps', steps, 1), ('--epochs', epochs, 1)):
+            if v is not None and v < lo: raise AwclError(f'{name} {v} must be at least {lo}' + (' (a ResNet downsamples 32 times)' if name == '--size' else ''))
+        if lr is not None and not lr > 0: raise AwclError(f'--lr {lr} must be > 0')
         if encoder not in ('random', 'imagenet') and not Path(encoder).is_file():
             raise AwclError(f'--encoder {encoder!r} is not random, imagenet or an existing encoder.pth')
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter('always')
-            if data: df = read_frames(data, format=format, missing=missing)
+            if data: df = read_frames(data, format=format, missing=missing, allow_outside_root=allow_outside_root)
             else:
                 from awcl.pretrain import default_phantoms
                 df = default_phantoms(progress=True)
         for w in caught:
             if issubclass(w.category, UserWarning): print(f'awcl-eval: warning: {w.message}', file=sys.stderr)
+        skipped = check_images(df, on_bad='skip') if on_bad_image == 'skip' else None   # read headers: a bad file is left out
+        if skipped is not None and len(skipped):
+            df = df.drop(index=df.index[skipped['row'].to_numpy()]).reset_index(drop=True)
+            print(f'awcl-eval: warning: left out {len(skipped)} unreadable files (first: {skipped.path.iloc[0]}: {skipped.reason.iloc[0]})', file=sys.stderr)
         from awcl.models import create_encoder
+        from awcl.study import file_key, stale_keys
         create_encoder(arch, init=encoder)          # a bad arch, missing ImageNet weights or a foreign file fail now
         kw = {k: v for k, v in dict(bs=bs, lr=lr, epochs=epochs).items() if v is not None}
         kw['progress'] = True          # the frame cache's bar while frames decode (and segmentation's training bars)
         cfg = dict(task=task, data=data or 'phantoms', format=format, missing=missing, encoder=encoder, protocol=protocol,
-                   arch=arch, steps=steps, label_budget=label_budget, size=size, seed=seed, device=device, **kw, awcl=awcl.__version__)
+                   arch=arch, steps=steps, label_budget=label_budget, size=size, seed=seed, device=device, **kw, awcl=awcl.__version__, on_bad_image=on_bad_image,
+                   frames_key=table_key(df), encoder_key=file_key(encoder))
+        if resume and stale_keys(out, cfg) == []:
+            print(f'awcl-eval: {_summary(read_eval(out)[0])}; reused the finished evaluation in {out} (same settings)'); return
         m = evaluate(df, task, encoder, protocol, arch=arch, size=size, seed=seed, label_budget=label_budget, steps=steps,
                      out=out, device=device, **kw)
         write_eval(out, cfg, m)
+        if skipped is not None and len(skipped): atomic_write(Path(out)/'skipped.csv', skipped.to_csv(index=False))
         wrote = sorted(str(p.relative_to(out)) for p in Path(out).rglob('*') if p.is_file())
         print(f'awcl-eval: {_summary(m)}; wrote in {out}: {", ".join(wrote)}')

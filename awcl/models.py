@@ -9,7 +9,7 @@ from http.client import HTTPException
 from pathlib import Path
 import torch, torch.nn as nn, torch.nn.functional as F
 import torchvision.models as tvm
-from .core import AwclError
+from .core import AwclError, atomic_torch_save
 
 # %% auto #0
 __all__ = ['ARCHS', 'IMAGENET_MEAN', 'IMAGENET_STD', 'feature_dim', 'imagenet_weights_path', 'imagenet_available',
@@ -148,9 +148,9 @@ def create_model(arch:str='resnet18', # torchvision ResNet name
 def save_encoder(model:nn.Module, # a `ContrastiveModel` or a bare encoder
                  path:str|Path, # the `encoder.pth` to write
                 ):
-    "Write the encoder's `state_dict` (no projector, no `fc`) to `path`."
+    "Write the encoder's `state_dict` (no projector, no `fc`) to `path`, atomically."
     enc = getattr(model, 'encoder', model)
-    torch.save({k: v.detach().cpu() for k, v in enc.state_dict().items()}, path)
+    atomic_torch_save({k: v.detach().cpu() for k, v in enc.state_dict().items()}, path)   # a kill mid-write leaves the old file whole
 
 def load_encoder(path:str|Path, # an `encoder.pth` written by `save_encoder`
                  arch:str='resnet18', # the torchvision ResNet it was saved from

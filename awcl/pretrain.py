@@ -5,14 +5,14 @@ the SupCon loss, checkpoints that resume exactly, and the `awcl-pretrain` comman
 
 # %% ../nbs/12_pretrain.ipynb #114ed8d2
 from __future__ import annotations
-import hashlib, json, math, os, platform, subprocess, time, shutil, tempfile, warnings
+import hashlib, json, math, os, platform, sys, time, shutil, tempfile, warnings
 from contextlib import contextmanager
 from dataclasses import dataclass, asdict, fields, replace
 from functools import partial
 from pathlib import Path
 import numpy as np, pandas as pd, torch, torch.nn as nn, torch.nn.functional as F
 import awcl
-from .core import AwclError, cli_errors, rng, torch_rng   # first: it quiets fastai's import-time torch.jit warning
+from .core import AwclError, cli_errors, rng, torch_rng, atomic_write, atomic_torch_save, provenance, table_key   # first: it quiets fastai's import-time torch.jit warning
 from fastai.learner import Learner
 from fastai.callback.core import Callback, CancelFitException
 from fastai.callback.progress import ProgressCallback
@@ -31,14 +31,16 @@ from .models import create_model, create_encoder, feature_dim, save_encoder, Gra
 from .views import ViewConfig, make_views
 
 # %% auto #0
-__all__ = ['METHODS', 'POSITIVES', 'PRESETS', 'PHANTOM_DEFAULT', 'SEG_PHANTOM_DEFAULT', 'PretrainConfig', 'preset_config',
-           'class_codes', 'epoch_pairs', 'show_pairs', 'world_info', 'ContrastiveLoss', 'SupervisedLoss',
-           'SupervisedModel', 'supervised_batches', 'AWCLCallback', 'RunStats', 'Checkpoint', 'split_frames',
-           'pretrain_learner', 'run_record', 'pretrain', 'default_phantoms', 'awcl_pretrain']
+__all__ = ['METHODS', 'POSITIVES', 'MIN_SIZE', 'PRESETS', 'PHANTOM_DEFAULT', 'SEG_PHANTOM_DEFAULT', 'PretrainConfig',
+           'preset_config', 'class_codes', 'epoch_pairs', 'show_pairs', 'world_info', 'ContrastiveLoss',
+           'SupervisedLoss', 'SupervisedModel', 'supervised_batches', 'AWCLCallback', 'RunStats', 'NonFiniteLoss',
+           'FiniteLoss', 'Checkpoint', 'split_frames', 'pretrain_learner', 'run_record', 'pretrain', 'default_phantoms',
+           'awcl_pretrain']
 
 # %% ../nbs/12_pretrain.ipynb #7174a917
 METHODS = ('awcl', 'simclr', 'scan', 'supcon', 'supervised')
 POSITIVES = ('pair', 'batch')
+MIN_SIZE = 32   # smallest view side: ResNets downsample 32 times
 
 @dataclass
 class PretrainConfig:
@@ -63,16 +65,17 @@ class PretrainConfig:
 
     def __post_init__(self):
         def bad(k, why): raise AwclError(f'PretrainConfig: {k}={getattr(self, k)!r} {why}')
-        if self.method not in METHODS: bad('method', f'is not one of {METHODS}')
-        if self.positive not in POSITIVES: bad('positive', f'is not one of {POSITIVES}')
-        if self.granularity not in ('fine', 'coarse'): bad('granularity', "is not 'fine' or 'coarse'")
-        if self.scope not in ('any', 'other', 'same'): bad('scope', "is not 'any', 'other' or 'same'")
-        if self.schedule not in ('constant', 'one_cycle'): bad('schedule', "is not 'constant' or 'one_cycle'")
-        if not 0 <= self.anatomy_ratio <= 1: bad('anatomy_ratio', 'is not in [0, 1]')
-        for k in ('size', 'bs', 'epochs'):
-            if int(getattr(self, k)) < (2 if k == 'bs' else 1): bad(k, 'is too small')
+        for k, allowed in dict(method=METHODS, positive=POSITIVES, granularity=('fine', 'coarse'),
+                               scope=('any', 'other', 'same'), schedule=('constant', 'one_cycle')).items():
+            if getattr(self, k) not in allowed: bad(k, f'is not one of: {", ".join(allowed)}')
+        if not (isinstance(self.anatomy_ratio, (int, float)) and 0 <= self.anatomy_ratio <= 1): bad('anatomy_ratio', 'must be in [0, 1]')
+        for k, lo, why in (('size', MIN_SIZE, ' (a ResNet downsamples its input 32 times)'), ('bs', 2, ' (a contrastive batch needs negatives)'), ('epochs', 1, '')):
+            v = getattr(self, k)
+            if not isinstance(v, (int, np.integer)) or isinstance(v, bool) or v < lo: bad(k, f'must be an integer >= {lo}{why}')
         for k in ('lr', 'temperature', 'crop_scale'):
-            if not getattr(self, k) > 0: bad(k, 'must be > 0')
+            v = getattr(self, k)
+            if not (isinstance(v, (int, float)) and math.isfinite(v) and v > 0): bad(k, 'must be a finite number > 0')
+        if not (isinstance(self.wd, (int, float)) and math.isfinite(self.wd) and self.wd >= 0): bad('wd', 'must be a finite number >= 0')
         if self.crop_scale > 1: bad('crop_scale', 'must be <= 1')
         if self.method == 'simclr': self.anatomy_ratio, self.positive = 0.0, 'pair'
         if self.method == 'supcon': self.anatomy_ratio, self.positive = 1.0, 'batch'
@@ -298,9 +301,18 @@ class RunStats(Callback):
     def after_validate(self):
         if self._vn: self.h['valid_loss'].append(self._vs / self._vn)
 
-def _atomic_save(obj, path:Path):
-    tmp = path.with_name(path.name + '.tmp')
-    torch.save(obj, tmp); os.replace(tmp, path)
+class NonFiniteLoss(AwclError):
+    "Training met a non-finite loss: the message (also `.what`, which fastai's wrapping leaves alone) names the epoch and step."
+    def __init__(self, what:str): super().__init__(what); self.what = what
+
+class FiniteLoss(Callback):
+    "Stop the run at the first non-finite training loss, before it reaches the weights (naming the epoch and step)."
+    order = 55   # after the loss, before RunStats and Checkpoint record the batch
+    def after_loss(self):
+        if self.training and not torch.isfinite(self.loss).all():
+            step = self.iter + self.learn.batch_offset + 1
+            raise NonFiniteLoss(f'non-finite training loss ({self.loss.item()}) at epoch {self.epoch + 1} of {self.n_epoch}, '
+                                f'step {step} of {len(self.dls.train)}')
 
 class Checkpoint(Callback):
     "`encoder.pth` and a resumable `checkpoint.pth` in `out`: after each epoch and every `every` optimiser steps (rank 0 only)."
@@ -311,19 +323,20 @@ class Checkpoint(Callback):
                  start_epoch:int=0, # first epoch to save (earlier ones are skipped while resuming)
                  every:int|None=None, # also checkpoint every `every` training steps (counted over the run)
                  rank:int=0, # this process's index: only rank 0 writes
+                 keys:dict|None=None, # identities a resume must match besides `cfg` (e.g. the frame table's content key)
                 ):
         self.out, self.cfg, self.stats, self.start_epoch, self.every, self.rank = Path(out), cfg, stats, start_epoch, every, rank
+        self.keys = dict(keys or {})
     def save(self, batches:int|None):
         "Write the checkpoint of the current epoch after `batches` batches (None: the epoch is complete)."
         if self.rank != 0: return
         model = getattr(self.learn.model, 'module', self.learn.model)   # unwrapped from DDP
-        save_encoder(model, self.out/'encoder.tmp')
-        os.replace(self.out/'encoder.tmp', self.out/'encoder.pth')
+        save_encoder(model, self.out/'encoder.pth')   # atomic, as every file below
         opt = self.learn.opt.state_dict()   # fastai keeps `L`s and numpy scalars: plain lists and numbers load with weights_only
         opt = dict(state=[dict(s) for s in opt['state']], hypers=[_plain(dict(h)) for h in opt['hypers']])
-        _atomic_save(dict(model=model.state_dict(), opt=opt, epoch=self.epoch, batches=batches,
+        atomic_torch_save(dict(model=model.state_dict(), opt=opt, epoch=self.epoch, batches=batches,
                           partial=None if batches is None else self.stats.partial(),
-                          stats=_plain(self.stats.h), config=asdict(self.cfg)), self.out/'checkpoint.pth')
+                          stats=_plain(self.stats.h), config=asdict(self.cfg), keys=self.keys), self.out/'checkpoint.pth')
     def after_batch(self):
         if not (self.training and self.every): return
         k = self.iter + self.learn.batch_offset + 1
@@ -342,10 +355,10 @@ def _split_rows(df:pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     if 'split' not in df or df['split'].isna().all(): return np.arange(len(df)), np.zeros(0, np.int64)
     return np.flatnonzero(df['split'].eq('train') | df['split'].isna()), np.flatnonzero(df['split'].eq('valid'))
 
-def _shared_cache(df, size, progress):
+def _shared_cache(df, size, progress, on_bad='error'):
     "The frame cache; under torchrun the first process of each node builds it while the others wait for it."
-    if int(os.environ.get('LOCAL_RANK', 0)) == 0: return frame_cache(df, size, progress=progress)
-    while (c := frame_cache(df, size, build=False)) is None: time.sleep(1)
+    if int(os.environ.get('LOCAL_RANK', 0)) == 0: return frame_cache(df, size, progress=progress, on_bad=on_bad)
+    while (c := frame_cache(df, size, build=False, on_bad=on_bad)) is None: time.sleep(1)
     return c
 
 def pretrain_learner(df:pd.DataFrame, # frame table
@@ -354,11 +367,17 @@ def pretrain_learner(df:pd.DataFrame, # frame table
                      device:str|None=None, # `cuda`, `cpu`; default: cuda when available
                      workers:int|None=None, # loader processes; default: none on CPU, up to 4 on CUDA
                      progress:bool=False, # show the frame cache's progress bar if it must be built
+                     on_bad:str='error', # unreadable images or videos: `error` names the first; `skip` leaves them out
                     ) -> Learner:
     "A fastai `Learner` that pretrains `cfg.method` on the frames of `df` (one process of a data-parallel run under torchrun)."
-    tr_rows, va_rows = _split_rows(df)
-    train_df, valid_df = df.iloc[tr_rows].reset_index(drop=True), df.iloc[va_rows].reset_index(drop=True)
     rank, world = world_info()
+    tr_rows, va_rows = _split_rows(df)
+    if len(tr_rows) < cfg.bs * world:   # checked before the frame cache is built, and again without unreadable frames
+        raise AwclError(f'{len(tr_rows)} training frames are fewer than bs={cfg.bs}' + (f' x {world} processes' if world > 1 else ''))
+    cache = _shared_cache(df, cfg.load_size, progress and rank == 0, on_bad)   # one cache for every run on these frames
+    if len(cache.bad):   # `skip`: the unreadable frames take no part
+        tr_rows, va_rows = (np.setdiff1d(r, cache.bad['row'].to_numpy()) for r in (tr_rows, va_rows))
+    train_df, valid_df = df.iloc[tr_rows].reset_index(drop=True), df.iloc[va_rows].reset_index(drop=True)
     classes = None
     if cfg.method == 'supervised':
         _, classes = class_codes(train_df, cfg.granularity)
@@ -369,7 +388,6 @@ def pretrain_learner(df:pd.DataFrame, # frame table
         raise AwclError(f'{len(train_df)} training frames are fewer than bs={cfg.bs}' + (f' x {world} processes' if world > 1 else ''))
     dev = torch.device(device or ('cuda' if torch.cuda.is_available() else 'cpu'))
     if dev.type == 'cuda' and world > 1: dev = torch.device('cuda', int(os.environ.get('LOCAL_RANK', rank)))
-    cache = _shared_cache(df, cfg.load_size, progress and rank == 0)   # one cache for every run on these frames
     cb = AWCLCallback(cfg, train_df, channels_last=dev.type == 'cuda', world=world, rank=rank)
     batches, partner, labels = cb.epoch_batches(0)
     train_dl = Loader(FrameData(cache.frames, (labels,), partner, rows=tr_rows), batches, n_inp=2,
@@ -392,37 +410,38 @@ def pretrain_learner(df:pd.DataFrame, # frame table
     learn = Learner(DataLoaders(train_dl, valid_dl, device=dev), model, loss_func=loss, opt_func=opt,
                     lr=cfg.lr, wd=cfg.wd, cbs=[cb], path=path, train_bn=True)
     if dev.type == 'cuda': learn.to_bf16()
+    learn.frame_cache = cache
     return learn
 
 # %% ../nbs/12_pretrain.ipynb #ea40196d
 def _device_name(dev:torch.device) -> str:
     return torch.cuda.get_device_name(dev) if dev.type == 'cuda' else f'cpu ({platform.processor() or platform.machine()}, {torch.get_num_threads()} threads)'
 
-def _git_commit() -> str|None:
-    "The commit of the awcl checkout this code runs from (None when installed from a wheel)."
-    root = Path(awcl.__file__).resolve().parent.parent
-    if not (root/'.git').exists(): return None
-    try: return subprocess.run(['git', '-C', str(root), 'rev-parse', 'HEAD'], capture_output=True, text=True, timeout=10).stdout.strip() or None
-    except (OSError, subprocess.SubprocessError): return None
-
 def run_record(cfg:PretrainConfig, # the run's settings, recorded field by field
                df:pd.DataFrame, # the frames pretrained on
                data:str=None, # where `df` came from
                world_size:int=1, # processes of a data-parallel run
               ) -> dict:
-    "What a run folder's `config.json` holds: the config, the data, the frame count, the processes and the versions."
-    return dict(asdict(cfg), data=data, n_frames=len(df), world_size=world_size, awcl=awcl.__version__,
-                torch=torch.__version__, git_commit=_git_commit())
+    "A run folder's `config.json`: the config, the data and its content key, the processes, and the provenance."
+    return dict(asdict(cfg), data=data, n_frames=len(df), frames_key=table_key(df), world_size=world_size,
+                awcl=awcl.__version__, provenance=provenance())
 
-def _resume_state(ck:Path, cfg:PretrainConfig) -> dict:
-    "The checkpoint at `ck`, if it was made with `cfg` (every field but a larger `epochs` of a constant schedule)."
-    if not ck.is_file(): raise AwclError(f'--resume: no checkpoint at {ck}')
+def _differences(old:dict, new:dict, free=()) -> list[str]:
+    "`name (checkpoint: old, now: new)` for each key of `old` whose value `new` changes (`free` keys excepted)."
+    return [f'{k} (checkpoint: {v!r}, now: {new.get(k)!r})' for k, v in old.items() if k not in free and new.get(k) != v]
+
+def _resume_state(ck:Path, # the run's `checkpoint.pth`
+                  cfg:PretrainConfig, # the settings of the run being resumed
+                  keys:dict|None=None, # identities the checkpoint must match, e.g. the frame table's content key
+                 ) -> dict|None:
+    "The checkpoint at `ck` (None if there is none yet), if it was made with `cfg` and `keys`; else AwclError naming the fields."
+    if not ck.is_file(): return None
     try: st = torch.load(ck, map_location='cpu', weights_only=True)
     except Exception as e:
         raise AwclError(f'--resume: cannot load {ck} safely ({str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__})') from None
     free = ('epochs',) if cfg.schedule == 'constant' else ()   # one-cycle: the curve depends on the number of epochs
-    diff = {k for k, v in st['config'].items() if k not in free and asdict(cfg).get(k) != v}
-    if diff: raise AwclError(f'--resume: {ck} was made with other settings ({", ".join(sorted(diff))})')
+    diff = _differences(st['config'], asdict(cfg), free) + _differences(st.get('keys') or {}, keys or {})
+    if diff: raise AwclError(f'--resume: {ck} was made with other settings: {"; ".join(diff)}')
     return st
 
 @contextmanager
@@ -439,45 +458,64 @@ def _distributed(learn:Learner, world:int):
 def pretrain(df:pd.DataFrame, # frame table
              cfg:PretrainConfig, # the run's settings: method, model, views, optimiser, schedule, seed
              out:str|Path, # run folder
-             resume:bool=False, # continue from `out/checkpoint.pth`
+             resume:bool=False, # continue from `out/checkpoint.pth` (from the start if none was written yet)
              device:str|None=None, # default: cuda when available
              progress:bool=False, # fastprogress bars
              cbs:list=None, # extra fastai callbacks
              data:str=None, # where `df` came from, recorded in config.json
              checkpoint_every:int|None=None, # also checkpoint every this many optimiser steps (long epochs)
              workers:int|None=None, # loader processes; default: none on CPU, up to 4 on CUDA
+             on_bad:str='error', # unreadable images or videos: `error` names the first; `skip` leaves them out (`skipped.csv`)
             ) -> dict:
     "Pretrain `cfg.method` on `df`, writing the run folder `out` (rank 0 only, under torchrun); returns the metrics."
     out = Path(out)
     rank, world = world_info()
-    if rank == 0: out.mkdir(parents=True, exist_ok=True)
+    if rank == 0:
+        out.mkdir(parents=True, exist_ok=True)
+        for torn in out.glob('.*.tmp'): torn.unlink()   # left by a run killed mid-write; never read
     if checkpoint_every is not None and (int(checkpoint_every) != checkpoint_every or checkpoint_every < 1):
         raise AwclError(f'checkpoint_every={checkpoint_every!r} must be a positive number of steps')
     t0 = time.perf_counter()
-    learn = pretrain_learner(df, cfg, path=out, device=device, workers=workers, progress=progress)
+    learn = pretrain_learner(df, cfg, path=out, device=device, workers=workers, progress=progress, on_bad=on_bad)
+    keys = dict(frames=table_key(df), cache=learn.frame_cache.key)   # a resume must see the same rows and files
     start, stats, at = 0, RunStats(), None
     ck = out/'checkpoint.pth'
-    if resume:
-        st = _resume_state(ck, cfg)
+    st = _resume_state(ck, cfg, keys) if resume else None
+    if resume and st is None: warnings.warn(f'{ck}: no checkpoint yet, so the run starts from its first step')
+    if st is not None:
         learn.model.load_state_dict(st['model']); learn.create_opt()
         learn.opt.load_state_dict(dict(state=st['opt']['state'], hypers=L(st['opt']['hypers'])))
         done = st.get('batches') is None
         start, stats = st['epoch'] + done, RunStats(st['stats'], None if done else st['partial'])
         if not done: at = (st['epoch'], st['batches'])
+        if rank == 0 and not (out/'encoder.pth').is_file(): save_encoder(learn.model, out/'encoder.pth')   # the checkpoint's
         if start >= cfg.epochs: warnings.warn(f'{ck} already holds {start} epochs; nothing to do')
     next(c for c in learn.cbs if isinstance(c, AWCLCallback)).resume_at = at
-    if rank == 0: (out/'config.json').write_text(json.dumps(run_record(cfg, df, data, world), indent=1) + '\n')
-    learn.add_cbs([stats, Checkpoint(out, cfg, stats, start, checkpoint_every, rank)] + list(cbs or []))
+    if rank == 0:
+        atomic_write(out/'config.json', json.dumps(run_record(cfg, df, data, world), indent=1) + '\n')
+        skipped = learn.frame_cache.bad
+        if len(skipped): atomic_write(out/'skipped.csv', skipped.to_csv(index=False))
+    learn.add_cbs([FiniteLoss(), stats, Checkpoint(out, cfg, stats, start, checkpoint_every, rank, keys)] + list(cbs or []))
+    stopped = None
     if start < cfg.epochs:
         fit = learn.fit_one_cycle if cfg.schedule == 'one_cycle' else learn.fit
         ctx = learn.no_bar() if not progress or rank else learn.added_cbs([])
-        with ctx, learn.no_logging(), _distributed(learn, world):
-            fit(cfg.epochs, cfg.lr, start_epoch=start)
+        try:
+            with ctx, learn.no_logging(), _distributed(learn, world):
+                fit(cfg.epochs, cfg.lr, start_epoch=start)
+        except NonFiniteLoss as e: stopped = e.what
     h, dev = stats.h, next(learn.model.parameters()).device
     m = dict(loss=h['loss'], valid_loss=h['valid_loss'], z_std=h['z_std'], epochs=len(h['loss']),
              images_per_s=h['views'] * world / h['train_seconds'] if h['train_seconds'] else float('nan'),
-             wall_seconds=time.perf_counter() - t0, device=_device_name(dev), world_size=world)
-    if rank == 0: (out/'metrics.json').write_text(json.dumps(m, indent=1) + '\n')
+             wall_seconds=time.perf_counter() - t0, device=_device_name(dev), world_size=world,
+             status='complete' if stopped is None else f'stopped: {stopped}')
+    if rank == 0: atomic_write(out/'metrics.json', json.dumps(m, indent=1) + '\n')
+    if stopped is not None:
+        last = torch.load(ck, map_location='cpu', weights_only=True) if ck.is_file() else None
+        kept = ('no checkpoint was written before it' if last is None else f'{ck} keeps the last good state (epoch '
+                f"{last['epoch'] + 1}{'' if last['batches'] is None else ', step ' + str(last['batches'])})")
+        raise NonFiniteLoss(f'{stopped}; {kept}; {out/"metrics.json"} records the {len(h["loss"])} finished epochs. '
+                            'Lower the learning rate, or look for broken frames')
     return m
 
 # %% ../nbs/12_pretrain.ipynb #626450f1
@@ -501,10 +539,20 @@ def default_phantoms(progress:bool=False, # a progress bar while they are genera
     return read_frames(d)
 
 # %% ../nbs/12_pretrain.ipynb #467c8855
+@contextmanager
+def _one_line_warnings(prog:str):
+    "Show warnings as `PROG: warning: message` lines on stderr while the block runs."
+    old = warnings.showwarning
+    warnings.showwarning = lambda message, *a, **k: print(f'{prog}: warning: {message}', file=sys.stderr, flush=True)
+    try: yield
+    finally: warnings.showwarning = old
+
 @call_parse
 def awcl_pretrain(data:str=None, # frame source for `read_frames` (folder or csv); default: the phantom set
                   format:str='auto', # `auto`, `fpdb`, `hc18`, `folders`, `csv` or `video` (videos and DICOM cine loops)
                   missing:str='error', # listed images that are absent: `error` or `drop`
+                  on_bad_image:str='error', # unreadable images or videos: `error` names the first; `skip` leaves them out, listed in <out>/skipped.csv
+                  allow_outside_root:store_true=False, # csv tables: allow paths outside the csv's folder (absolute or `../`)
                   every:int=8, # videos and DICOM: keep every `every`-th frame
                   labels:str=None, # videos and DICOM: labels csv (default: <data>/labels.csv if present)
                   method:str='awcl', # `awcl`, `simclr`, `scan`, `supcon` or `supervised`
@@ -522,7 +570,7 @@ def awcl_pretrain(data:str=None, # frame source for `read_frames` (folder or csv
                   temperature:float=None, # (default: preset)
                   seed:int=0, # every random choice derives from it
                   out:str=None, # run folder (required)
-                  resume:store_true=False, # continue from out/checkpoint.pth
+                  resume:store_true=False, # continue from out/checkpoint.pth (from the start if the run wrote none yet)
                   device:str=None, # `cuda` or `cpu` (default: cuda when available)
                   checkpoint_every:int=None, # also checkpoint every this many optimiser steps (default: at each epoch's end only)
                   workers:int=None, # loader processes (default: none on CPU, up to 4 on CUDA)
@@ -530,24 +578,26 @@ def awcl_pretrain(data:str=None, # frame source for `read_frames` (folder or csv
     "Pretrain an encoder with AWCL or a contrastive baseline; writes encoder.pth, checkpoint.pth, config.json, metrics.json."
     rank, world = world_info()
     try:
-        with cli_errors('awcl-pretrain' + (f'[rank {rank}]' if world > 1 else '')):
-            _awcl_pretrain(data, format, missing, every, labels, method, granularity, anatomy_ratio, positive, scope, arch, init, preset,
+        prog = 'awcl-pretrain' + (f'[rank {rank}]' if world > 1 else '')
+        with cli_errors(prog), _one_line_warnings(prog):
+            _awcl_pretrain(data, format, missing, on_bad_image, allow_outside_root, every, labels, method, granularity, anatomy_ratio, positive, scope, arch, init, preset,
                            size, bs, epochs, lr, temperature, seed, out, resume, device, checkpoint_every, workers, rank)
     finally:
         import torch.distributed as dist
         if dist.is_available() and dist.is_initialized(): dist.destroy_process_group()
 
-def _awcl_pretrain(data, format, missing, every, labels, method, granularity, anatomy_ratio, positive, scope, arch, init, preset,
+def _awcl_pretrain(data, format, missing, on_bad_image, allow_outside_root, every, labels, method, granularity, anatomy_ratio, positive, scope, arch, init, preset,
                    size, bs, epochs, lr, temperature, seed, out, resume, device, checkpoint_every, workers, rank):
     if True:
         if not out: raise AwclError('--out is required')
+        if on_bad_image not in ('error', 'skip'): raise AwclError(f'--on-bad-image {on_bad_image!r} is not one of: error, skip')
         cfg = preset_config(preset, method=method, granularity=granularity, anatomy_ratio=anatomy_ratio,
                             positive=positive, scope=scope, arch=arch, init=init, size=size, bs=bs, epochs=epochs,
                             lr=lr, temperature=temperature, seed=seed)
         if cfg.init != 'random': create_encoder(cfg.arch, cfg.init)   # a bad or unavailable init fails before any work
-        df = read_frames(data, format=format, missing=missing, every=every, labels=labels) if data else default_phantoms(progress=rank == 0)
+        df = read_frames(data, format=format, missing=missing, every=every, labels=labels, allow_outside_root=allow_outside_root) if data else default_phantoms(progress=rank == 0)
         m = pretrain(df, cfg, out, resume=resume, device=device, progress=True, data=data or 'phantoms',
-                     checkpoint_every=checkpoint_every, workers=workers)
+                     checkpoint_every=checkpoint_every, workers=workers, on_bad=on_bad_image)
         if rank == 0:
             print(f"awcl-pretrain: {cfg.method} {m['epochs']} epochs, final loss {m['loss'][-1]:.4f}, "
                   f"{m['images_per_s']:.1f} images/s on {m['device']}" + (f" x {m['world_size']} processes" if m['world_size'] > 1 else '') +

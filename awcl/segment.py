@@ -21,7 +21,7 @@ from fastai.losses import CrossEntropyLossFlat
 from fastai.metrics import Dice, JaccardCoeff
 from fastai.optimizer import Adam
 from fastai.vision.models.unet import DynamicUnet
-from .core import AwclError, SPLITS, rng, torch_rng
+from .core import AwclError, SPLITS, rng, torch_rng, atomic_path
 from .data import hc18_mask, load_gray, head_circumference_mm, split_by_scan, check_scan_disjoint
 from .cache import frame_cache, FrameData, Loader
 from .models import create_encoder, GrayToRGB
@@ -407,5 +407,5 @@ def run_segmentation(df:pd.DataFrame, # frame table with masks and pixel sizes (
                  f"(green: truth, red: prediction)")
         if fmt == 'hc18': title += '\nHC18 (van den Heuvel et al. 2018, CC BY 4.0)'
         fig = show_segmentations(frames[part['test']], true, pred, te.hc_mm.to_numpy(float), scores.hc_pred_mm.to_numpy(), title=title)
-        fig.savefig(out/'segmentations.png', dpi=110, metadata={'Software': None})
+        with atomic_path(out/'segmentations.png') as tmp: fig.savefig(tmp, format='png', dpi=110, metadata={'Software': None})
     return res

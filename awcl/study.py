@@ -8,15 +8,15 @@ import ast, contextlib, hashlib, json, os, sys, time
 from pathlib import Path
 from typing import Annotated
 import numpy as np, pandas as pd
-from .core import AwclError, cli_errors, rng
+from .core import AwclError, cli_errors, rng, table_key   # table_key: re-exported, it lives in core
 from .data import split_by_scan, check_scan_disjoint
 from fastcore.script import call_parse
 from fastcore.xtras import modified_env
 
 # %% auto #0
-__all__ = ['BASELINES', 'RESULT_COLUMNS', 'STUDY_PRESETS', 'INLINE_BACKEND', 'method_specs', 'partition_scans', 'table_key',
+__all__ = ['BASELINES', 'IGNORED_KEYS', 'RESULT_COLUMNS', 'STUDY_PRESETS', 'INLINE_BACKEND', 'method_specs', 'partition_scans',
            'file_key', 'stale_keys', 'results_frame', 'subsample_scans', 'study_notebook', 'study_parameters',
-           'run_study', 'awcl_study']
+           'run_study', 'study_checks', 'check_study_parameters', 'awcl_study']
 
 # %% ../nbs/31_run_study.ipynb #f9b5467f
 BASELINES = ('random', 'imagenet', 'supervised', 'simclr', 'scan', 'supcon')
@@ -69,29 +69,26 @@ def partition_scans(df:pd.DataFrame, # a frame table, with or without a `split` 
     return pre, down
 
 # %% ../nbs/31_run_study.ipynb #e0bf276a
-def table_key(df:pd.DataFrame, # a frame table
-              cols:tuple=('path', 'scan', 'fine', 'coarse', 'split', 'mask'), # the columns that define it
-             ) -> str:
-    "A short content hash of the frame table's rows: same rows, same key."
-    t = df[[c for c in cols if c in df.columns]].astype(str)
-    return hashlib.sha1(pd.util.hash_pandas_object(t, index=False).to_numpy().tobytes()).hexdigest()[:16]
-
 def file_key(path:str|Path, # a file (e.g. an `encoder.pth`), or `random`/`imagenet`
             ) -> str:
     "A short content hash of a file (e.g. an `encoder.pth`), or the string itself for `random`/`imagenet`."
     p = Path(str(path))
     return hashlib.sha1(p.read_bytes()).hexdigest()[:16] if p.is_file() else str(path)
 
+IGNORED_KEYS = ('provenance',)   # how a result was made (versions, commit, time), not what it is
+
 def stale_keys(folder:str|Path, # a run or evaluation folder
                config:dict, # the configuration that would make it now
               ) -> list|None:
     "None when `folder` holds no finished result; else the keys whose value differs from its `config.json` ([] = reusable)."
     folder = Path(folder)
-    if not (folder/'metrics.json').is_file(): return None
+    try: m = json.loads((folder/'metrics.json').read_text())
+    except (OSError, ValueError): return None             # absent, or unreadable: not finished
+    if m.get('status', 'complete') != 'complete': return None   # stopped (e.g. a non-finite loss): not finished
     try: old = json.loads((folder/'config.json').read_text())
     except (OSError, ValueError): return ['config.json']
     new = json.loads(json.dumps(config, default=str))
-    return sorted(k for k in set(old) | set(new) if old.get(k) != new.get(k))
+    return sorted(k for k in set(old) | set(new) if k not in IGNORED_KEYS and old.get(k) != new.get(k))
 
 # %% ../nbs/31_run_study.ipynb #cfffb670
 RESULT_COLUMNS = ['method', 'granularity', 'anatomy_ratio', 'positive', 'task', 'protocol', 'seed',
@@ -195,9 +192,7 @@ def run_study(preset:str='cpu', # smoke, cpu or paper
     import papermill as pm, nbformat
     nb = study_notebook()
     params = study_parameters(preset, out, overrides)
-    known = {n for n, _ in _notebook_parameters(nb)}
-    unknown = sorted(set(params) - known)
-    if unknown: raise AwclError(f'unknown study parameter(s) {", ".join(unknown)}; known: {", ".join(sorted(known))}')
+    check_study_parameters(params)   # before any work: a bad value is refused naming it and what is allowed
     out = Path(out); out.mkdir(parents=True, exist_ok=True)
     params['out'] = str(out.resolve())
     dest = out/'study.ipynb'
@@ -213,6 +208,63 @@ def run_study(preset:str='cpu', # smoke, cpu or paper
 def _notebook_parameters(nb:Path) -> list:
     import papermill as pm
     return list(pm.inspect_notebook(str(nb)).items())
+
+# %% ../nbs/31_run_study.ipynb #ece407ba
+def _is_int(v, lo=None): return isinstance(v, (int, np.integer)) and not isinstance(v, bool) and (lo is None or v >= lo)
+def _is_frac(v, lo_open=True): return isinstance(v, (int, float)) and not isinstance(v, bool) and (0 < v <= 1 if lo_open else 0 <= v <= 1)
+def _opt(f): return lambda v: v is None or f(v)
+def _seq(f): return lambda v: isinstance(v, (list, tuple)) and len(v) > 0 and all(f(x) for x in v)
+
+def study_checks() -> dict:
+    "`{parameter: (test, what is allowed)}` for every parameter of the study notebook."
+    from awcl.pretrain import PRESETS, POSITIVES, MIN_SIZE
+    from awcl.data import FORMATS
+    from awcl.evaluate import TASKS, TASK_PROTOCOLS
+    methods = BASELINES + ('awcl-fine', 'awcl-coarse')
+    prots = sorted({p for v in TASK_PROTOCOLS.values() for p in v} | {'linear'})
+    budget = lambda v: _is_frac(v) or (isinstance(v, dict) and all(k in TASKS and _is_frac(x) for k, x in v.items()))
+    steps = lambda v: v is None or _is_int(v, 1) or (isinstance(v, dict) and all(_is_int(x, 1) for x in v.values()))
+    return dict(
+        preset=(lambda v: v in PRESETS, f'one of {", ".join(PRESETS)}'),
+        data=(_opt(lambda v: isinstance(v, str) and v != ''), 'None or a dataset path'),
+        data_format=(lambda v: v in FORMATS, f'one of {", ".join(FORMATS)}'),
+        missing=(lambda v: v in ('error', 'drop'), 'error or drop'),
+        on_bad_image=(lambda v: v in ('error', 'skip'), 'error or skip'),
+        seg_data=(_opt(lambda v: isinstance(v, str) and v != ''), 'None or a dataset path'),
+        phantoms=(lambda v: isinstance(v, dict), 'a dict of awcl.synthetic.make_phantoms arguments'),
+        seg_phantoms=(lambda v: isinstance(v, dict), 'a dict of awcl.synthetic.make_phantoms arguments'),
+        pretrain_pct=(lambda v: _is_frac(v) and v < 1, 'a fraction in (0, 1)'),
+        methods=(_seq(lambda m: m in methods), f'a non-empty list of {", ".join(methods)}'),
+        ratios=(_seq(lambda r: _is_frac(r, lo_open=False)), 'a non-empty list of anatomy ratios in [0, 1]'),
+        ratio_granularity=(lambda v: v in ('fine', 'coarse'), 'fine or coarse'),
+        positive=(lambda v: v in POSITIVES, f'one of {", ".join(POSITIVES)}'),
+        tasks=(_seq(lambda t: t in TASKS), f'a non-empty list of {", ".join(TASKS)}'),
+        protocols=(_seq(lambda p: p in prots), f'a non-empty list of {", ".join(prots)}'),
+        label_budget=(budget, 'a fraction of the training scans in (0, 1], or {task: fraction}'),
+        seeds=(lambda v: _seq(lambda s: _is_int(s, 0))(v) and len(set(v)) == len(v), 'a non-empty list of distinct integers >= 0'),
+        data_seed=(lambda v: _is_int(v, 0), 'an integer >= 0'),
+        pretrain_epochs=(_opt(lambda v: _is_int(v, 1)), 'None or an integer >= 1'),
+        pretrain_bs=(_opt(lambda v: _is_int(v, 2)), 'None or an integer >= 2 (a contrastive batch needs negatives)'),
+        eval_size=(_opt(lambda v: _is_int(v, MIN_SIZE)), f'None or an integer >= {MIN_SIZE}'),
+        finetune_steps=(_opt(lambda v: _is_int(v, 1)), 'None or an integer >= 1'),
+        seg_steps=(steps, 'None, an integer >= 1, or {protocol: steps}'),
+        eval_frames=(_opt(lambda v: _is_int(v, 1)), 'None or an integer >= 1'),
+        n_boot=(lambda v: _is_int(v, 100), 'an integer >= 100'),
+        tsne=(lambda v: isinstance(v, bool), 'True or False'),
+        device=(_opt(lambda v: isinstance(v, str) and (v == 'cpu' or v.split(':')[0] == 'cuda')), 'None, cpu, cuda or cuda:N'),
+        out=(lambda v: isinstance(v, (str, Path)) and str(v) != '', 'a folder path'),
+    )
+
+def check_study_parameters(params:dict, # study parameters (any subset of the notebook's)
+                          ) -> dict:
+    "`params` if every one is known and allowed; else AwclError naming the first bad one and what is allowed."
+    checks = study_checks()
+    unknown = sorted(set(params) - set(checks))
+    if unknown: raise AwclError(f'unknown study parameter(s) {", ".join(unknown)}; known: {", ".join(checks)}')
+    for k, v in params.items():
+        ok, allowed = checks[k]
+        if not ok(v): raise AwclError(f'study parameter {k}={v!r} is not allowed: {allowed}')
+    return params
 
 # %% ../nbs/31_run_study.ipynb #36f3d829
 @call_parse

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Iterator
 import numpy as np, pandas as pd
 from .core import FRAME_COLUMNS, AwclError
+from .data import NA_WORDS, _read_table, _na_words, _row
 
 # %% auto #0
 __all__ = ['VIDEO_SUFFIXES', 'DICOM_SUFFIXES', 'US_MULTIFRAME', 'LABELS_TABLE', 'media_kind', 'media_files', 'write_video',
@@ -118,9 +119,14 @@ def write_dicom(path:Path|str, # where to write
 def _video_error(path, e) -> AwclError: return AwclError(f'cannot read video {path}: {_reason(e)}')
 def _dicom_error(path, e) -> AwclError: return AwclError(f'cannot read dicom {path}: {_reason(e)}')
 
+def _empty(path) -> bool:
+    try: return os.path.getsize(path) == 0
+    except OSError: return False
+
 def _open_video(path):
     "The open PyAV container of `path` and its first video stream; AwclError if unreadable."
     av = _av()
+    if _empty(path): raise AwclError(f'cannot read video {path}: empty file (0 bytes)')
     try: c = av.open(str(path))
     except (av.error.FFmpegError, OSError) as e: raise _video_error(path, e) from None
     if not c.streams.video: c.close(); raise AwclError(f'cannot read video {path}: no video stream')
@@ -131,6 +137,7 @@ _DICOM_PIXELS = (0x7FE00010, 0x7FE00008, 0x7FE00009)   # Pixel Data, Float Pixel
 def _dicom_header(path):
     "`path` read by pydicom with the pixel data left on disk; AwclError if unreadable."
     pydicom = _pydicom()
+    if _empty(path): raise AwclError(f'cannot read dicom {path}: empty file (0 bytes)')
     try: return pydicom.dcmread(path, defer_size=1024)
     except pydicom.errors.InvalidDicomError: raise AwclError(f'cannot read dicom {path}: not a DICOM file (no DICM header)') from None
     except (OSError, EOFError, ValueError, KeyError, AttributeError, NotImplementedError) as e: raise _dicom_error(path, e) from None
@@ -247,17 +254,18 @@ def read_labels(csv:Path|str, # labels csv: columns `video, frame, fine[, coarse
                ) -> pd.DataFrame:
     "The labels in `csv`, one row per label: `video, scan, start, end, fine, coarse, row` (`row`: 1-based data row)."
     f = Path(csv)
-    try: t = pd.read_csv(f, dtype=str, keep_default_na=False, na_values=[''])
-    except FileNotFoundError: raise AwclError(f'{f}: no such file') from None
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as e:
-        raise AwclError(f'{f}: not a readable csv table ({_reason(e)})') from None
-    t.columns = [str(c).strip() for c in t.columns]
-    for c in t.columns: t[c] = t[c].str.strip().replace('', np.nan)
+    t = _read_table(f)   # UTF-8, comma-separated, stripped (see *data*)
     has_range = 'start' in t or 'end' in t
     need = ['video', 'fine'] + (['start', 'end'] if has_range else []) + ([] if has_range or 'frame' in t else ['frame'])
     for c in need:
         if c not in t: raise AwclError(f'{f}: missing column `{c}` (it has: {", ".join(t.columns)}; '
                                        f'labels need `video`, `frame` or `start` and `end`, and `fine`)')
+    words = t.fine.str.lower().isin(NA_WORDS)
+    if words.any():
+        r = _row(words)
+        raise AwclError(f'{_where(f, r)}: column `fine` is {t.fine.iloc[r-1]!r}, a missing-value word; a labels row must name a class '
+                        '(frames no row lists are unlabelled)')
+    t = _na_words(t, ['coarse'], f)
     if 'coarse' not in t: t['coarse'] = t.fine
     frame = t['frame'] if 'frame' in t else pd.Series(np.nan, index=t.index, dtype=object)
     rows = []
@@ -277,7 +285,18 @@ def read_labels(csv:Path|str, # labels csv: columns `video, frame, fine[, coarse
         s, e = (v['frame'], v['frame']) if single or not has_range else (v['start'], v['end'])
         if s > e: raise AwclError(f'{_where(f, r)}: column `start` is {s}, after column `end` ({e})')
         rows.append(dict(video=x['video'], scan=_stem(x['video']), start=s, end=e, fine=x['fine'], coarse=x['coarse'], row=r))
-    return pd.DataFrame(rows, columns=['video', 'scan', 'start', 'end', 'fine', 'coarse', 'row']).astype(dict(start=int, end=int, row=int))
+    lab = pd.DataFrame(rows, columns=['video', 'scan', 'start', 'end', 'fine', 'coarse', 'row']).astype(dict(start=int, end=int, row=int))
+    _check_repeats(lab, f)
+    return lab
+
+def _check_repeats(lab:pd.DataFrame, f):
+    "AwclError naming two rows of the labels csv `f` that label the same frame or range of one video."
+    dup = lab.duplicated(['scan', 'start', 'end'])
+    if not dup.any(): return
+    r = lab[dup].iloc[0]
+    first = lab.row[(lab.scan == r.scan) & (lab.start == r.start) & (lab.end == r.end)].iloc[0]
+    what = f'frame {r.start} of {r.video!r} is' if r.start == r.end else f'frames {r.start}..{r.end} of {r.video!r} are'
+    raise AwclError(f'{_where(f, r.row)}: {what} already labelled in data row {first}')
 
 # %% ../nbs/00a_video.ipynb #c6017f34
 def _check_overlaps(lab:pd.DataFrame, f):

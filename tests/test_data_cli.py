@@ -47,6 +47,7 @@ def phantom(tmp_path):
 def test_help():
     r = run('--help')
     assert r.returncode == 0 and '--missing' in r.stdout and '--json' in r.stdout
+    assert '--on-bad-image' in r.stdout and '--allow-outside-root' in r.stdout
 
 
 def test_fpdb_json_matches_read_frames():
@@ -147,3 +148,18 @@ def test_unreadable_image(phantom):
     bad.write_bytes(b'this is not a png')
     assert_one_line_error(run(phantom), bad, 'cannot read image')
     assert run(phantom, '--no-check').returncode == 0    # the check can be skipped
+    r = run(phantom, '--on-bad-image', 'skip', '--json')  # or the file left out, with a warning
+    assert r.returncode == 0 and json.loads(r.stdout)['n_frames'] == 5, r.stderr
+    assert r.stderr.startswith(f'awcl-data: warning: skipped 1 unreadable file (first: {bad}: ')
+    assert_one_line_error(run(phantom, '--on-bad-image', 'drop'), '--on-bad-image', 'drop')
+
+
+def test_csv_outside_its_folder(phantom):
+    f = phantom/'frames.csv'
+    f.write_text('path,scan,fine\n../ds/images/f0.png,1,a\n')   # leaves the folder and comes back: inside
+    assert run(f, '--json').returncode == 0
+    f.write_text('path,scan,fine\n../elsewhere.png,1,a\n')
+    png(phantom.parent/'elsewhere.png')
+    assert_one_line_error(run(f), f, 'data row 1', 'lies outside the dataset folder', '--allow-outside-root')
+    r = run(f, '--allow-outside-root', '--json')
+    assert r.returncode == 0 and json.loads(r.stdout)['n_frames'] == 1, r.stderr

@@ -71,6 +71,10 @@ def test_hcseg_run_folder(env, phantoms, tmp_path):
     ('--label-budget', '1.5', '--label-budget 1.5 must be in (0, 1]'),
     ('--encoder', '{tmp}/absent/encoder.pth', 'absent/encoder.pth'),
     ('--data', '{tmp}/nowhere', 'nowhere: no such file or folder'),
+    ('--size', '16', '--size 16 must be at least 32'),
+    ('--label-budget', '0', '--label-budget 0.0 must be in (0, 1]'),
+    ('--bs', '1', '--bs 1 must be at least 2'),
+    ('--on-bad-image', 'ignore', "--on-bad-image 'ignore' is not one of error, skip"),
 ])
 def test_bad_input(env, phantoms, tmp_path, arg, value, msg):
     args = {'--task': 'planes', '--data': str(phantoms), '--encoder': 'random', '--protocol': 'linear',
@@ -80,3 +84,27 @@ def test_bad_input(env, phantoms, tmp_path, arg, value, msg):
     assert_one_line_error(r, 'awcl-eval', msg)
     assert r.stdout == ''
     assert not (tmp_path/'out').exists()
+
+
+def test_skip_bad_images_and_resume(env, phantoms, tmp_path):
+    "--on-bad-image skip leaves an unreadable image out and lists it; --resume reuses the finished evaluation."
+    import shutil
+    data = tmp_path/'data'; shutil.copytree(phantoms, data)
+    df = pd.read_csv(data/'frames.csv')
+    bad = data/df.path[df.split.eq('test')].iloc[0]
+    bad.write_bytes(bad.read_bytes()[:40])                          # a truncated PNG among the test frames
+    args = ['--task', 'planes', '--data', data, '--encoder', 'random', '--protocol', 'linear', '--size', 32, '--out', tmp_path/'e']
+    assert_one_line_error(run(env, *args), 'awcl-eval', bad.name)   # the default: stop naming the file
+    r = run(env, *args, '--on-bad-image', 'skip')
+    assert r.returncode == 0, r.stderr
+    assert 'left out 1 unreadable files' in r.stderr and bad.name in r.stderr
+    sk = pd.read_csv(tmp_path/'e'/'skipped.csv')
+    assert list(sk.path) == [str(bad)] and sk.reason.iloc[0]
+    m = json.loads((tmp_path/'e'/'metrics.json').read_text())
+    assert m['n_test'] == df.split.eq('test').sum() - 1 and str(bad) not in set(pd.read_csv(tmp_path/'e'/'per_frame.csv').frame)
+    stamp = (tmp_path/'e'/'metrics.json').stat().st_mtime_ns
+    r = run(env, *args, '--on-bad-image', 'skip', '--resume')
+    assert r.returncode == 0 and 'reused the finished evaluation' in r.stdout, r.stdout + r.stderr
+    assert (tmp_path/'e'/'metrics.json').stat().st_mtime_ns == stamp
+    r = run(env, *args, '--on-bad-image', 'skip', '--resume', '--seed', 1)   # other settings: evaluated anew
+    assert r.returncode == 0 and 'reused' not in r.stdout and (tmp_path/'e'/'metrics.json').stat().st_mtime_ns != stamp

@@ -50,10 +50,14 @@ def test_pretrain_smoke_run_and_resume(phantoms, tmp_path):
 
 @pytest.mark.parametrize('args,names', [
     (['--method', 'byol'], ['method', 'byol']),
-    (['--anatomy-ratio', '1.5'], ['anatomy_ratio']),
+    (['--anatomy-ratio', '1.5'], ['anatomy_ratio', '[0, 1]']),
+    (['--anatomy-ratio', '-0.2'], ['anatomy_ratio=-0.2']),
+    (['--bs', '1'], ['bs=1', '>= 2']),
+    (['--size', '16'], ['size=16', '>= 32']),
     (['--preset', 'huge'], ['huge']),
     (['--data', '/nonexistent/folder'], ['/nonexistent/folder']),
-    (['--resume'], ['checkpoint']),
+    (['--epochs', '0'], ['epochs=0', '>= 1']),
+    (['--lr', 'nan'], ['lr=nan', 'finite']),
     (['--init', 'missing.pth'], ['missing.pth']),
 ])
 def test_pretrain_bad_input(phantoms, tmp_path, args, names):
@@ -64,3 +68,22 @@ def test_pretrain_bad_input(phantoms, tmp_path, args, names):
 
 def test_pretrain_requires_out():
     assert_one_line_error(run_cli('awcl-pretrain', '--preset', 'smoke'), 'awcl-pretrain', '--out')
+
+
+def test_pretrain_on_bad_image(phantoms, tmp_path):
+    "An unreadable image stops the run naming it; with --on-bad-image skip it is left out and listed in skipped.csv."
+    import shutil, pandas as pd
+    data = tmp_path/'data'; shutil.copytree(phantoms, data)
+    df = pd.read_csv(data/'frames.csv')
+    bad = data/df.path[df.split.eq('train')].iloc[3]
+    bad.write_bytes(b'')                                                  # a zero-byte frame
+    args = ['--data', data, '--preset', 'smoke', '--bs', 8, '--device', 'cpu']
+    env = {**os.environ, 'AWCL_CACHE': str(tmp_path/'cache')}
+    assert_one_line_error(run_cli('awcl-pretrain', *args, '--out', tmp_path/'a', env=env), 'awcl-pretrain', bad.name, 'empty file')
+    r = run_cli('awcl-pretrain', *args, '--out', tmp_path/'b', '--on-bad-image', 'skip', env=env)
+    assert r.returncode == 0, r.stderr
+    sk = pd.read_csv(tmp_path/'b'/'skipped.csv')
+    assert list(sk.path) == [str(bad)] and 'empty file' in sk.reason.iloc[0]
+    assert 'skipped.csv' in r.stdout
+    assert_one_line_error(run_cli('awcl-pretrain', *args, '--out', tmp_path/'c', '--on-bad-image', 'maybe', env=env),
+                          'awcl-pretrain', "'maybe' is not one of: error, skip")

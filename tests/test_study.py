@@ -125,3 +125,46 @@ def test_one_frame_cache_serves_every_method(smoke, cache):
     pre = [c for c in caches if c['size'] == load and not c['masks']]
     assert len(pre) == 1, caches
     assert len({(c['size'], c['n'], c['key']) for c in caches}) == len(caches)   # and no table decoded twice
+
+
+def test_study_and_run_folders_record_provenance(smoke):
+    "Seeds, package versions, git commit, the full parameters and the frame tables' content keys, in every folder."
+    st = json.loads((smoke/'study.json').read_text())
+    assert st['seeds'] == [0] and st['data_seed'] == 0 and st['parameters']['preset'] == 'smoke'
+    assert set(st['frames_keys']) >= {'pretrain', 'downstream', 'task_planes', 'task_brain', 'task_hcseg'}
+    assert all(len(k) == 16 for k in st['frames_keys'].values())
+    runs = [json.loads(p.read_text()) for p in (smoke/'pretrain').glob('*/config.json')]
+    evals = [json.loads(p.read_text()) for p in (smoke/'eval').glob('*/*/config.json')]
+    assert len(runs) == 4 and len(evals) == len(ENCODERS) * 8
+    for rec in [st] + runs + evals:
+        p = rec['provenance']
+        assert p['packages']['torch'] and p['packages']['awcl'] and p['python'] and 'git_commit' in p and p['time']
+    for r in runs: assert len(r['frames_key']) == 16 and r['seed'] == 0 and r['frames_key'] == st['frames_keys']['pretrain']
+    for e in evals: assert e['seed'] == 0 and len(e['data']) == 16
+
+
+def test_interrupted_study_loses_at_most_the_cell_in_flight(smoke, tmp_path):
+    """A study killed mid-way leaves finished cells (metrics.json written last, atomically), a pretraining run with its
+    last checkpoint, and at most one evaluation without metrics.json. Rerun into the same folder: finished cells are
+    reused, the pretraining run resumes, the unfinished evaluation is recomputed, and the results are the same."""
+    import shutil
+    out = tmp_path/'killed'
+    shutil.copytree(smoke, out, ignore=shutil.ignore_patterns('results.csv', 'scores.csv', 'summary.md', 'study.json', 'progress.log'))
+    run = out/'pretrain'/'simclr-s0'
+    (run/'metrics.json').unlink(); (run/'encoder.pth').unlink()          # killed before its end: checkpoint only
+    cell = out/'eval'/'awcl-fine-s0'/'planes-finetune'
+    (cell/'metrics.json').unlink()                                        # the evaluation in flight
+    run_study('smoke', out)
+    log = (out/'progress.log').read_text()
+    assert 'pretrained simclr seed 0 (resumed)' in log and log.count('(reused)') >= 3, log
+    assert 'evaluated awcl-fine seed 0 on planes' in log
+    assert _rows(pd.read_csv(out/'results.csv')) == _rows(pd.read_csv(smoke/'results.csv'))   # exactly: same seed, same numbers
+
+
+def test_bad_study_parameters_are_refused_before_any_work(tmp_path):
+    from awcl.core import AwclError
+    for name, value, allowed in [('ratios', '[-0.5]', '[0, 1]'), ('pretrain_bs', '1', '>= 2'), ('methods', "['byol']", 'awcl-fine'),
+                                 ('label_budget', '0', '(0, 1]'), ('eval_size', '8', '>= 32')]:
+        with pytest.raises(AwclError, match=name) as e: run_study('smoke', tmp_path/'bad', [(name, value)])
+        assert allowed in str(e.value)
+    assert not (tmp_path/'bad'/'study.ipynb').exists()   # refused before the notebook ran
