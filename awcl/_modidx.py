@@ -123,6 +123,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                            'awcl.data.read_frames': ('data.html#read_frames', 'awcl/data.py'),
                            'awcl.data.shared_data': ('data.html#shared_data', 'awcl/data.py'),
                            'awcl.data.shared_data_dir': ('data.html#shared_data_dir', 'awcl/data.py'),
+                           'awcl.data.skipped_files': ('data.html#skipped_files', 'awcl/data.py'),
                            'awcl.data.split_by_scan': ('data.html#split_by_scan', 'awcl/data.py'),
                            'awcl.data.summarise': ('data.html#summarise', 'awcl/data.py')},
             'awcl.embed': { 'awcl.embed._batches': ('embeddings.html#_batches', 'awcl/embed.py'),

@@ -14,8 +14,9 @@ from .core import FRAME_COLUMNS, OPTIONAL_COLUMNS, SPLITS, AwclError, cli_errors
 # %% auto #0
 __all__ = ['FORMATS', 'IMAGE_SUFFIXES', 'FPDB_TABLE', 'HC18_TABLE', 'FRAMES_TABLE', 'NA_WORDS', 'MAX_IMAGE_PIXELS', 'ON_BAD',
            'BAD_COLUMNS', 'project_root', 'shared_data_dir', 'shared_data', 'detect_format', 'read_frames',
-           'granularity_map', 'load_gray', 'check_images', 'hc18_mask', 'fit_ellipse', 'ellipse_perimeter',
-           'head_circumference_mm', 'split_by_scan', 'check_scan_disjoint', 'summarise', 'awcl_data']
+           'skipped_files', 'granularity_map', 'load_gray', 'check_images', 'hc18_mask', 'fit_ellipse',
+           'ellipse_perimeter', 'head_circumference_mm', 'split_by_scan', 'check_scan_disjoint', 'summarise',
+           'awcl_data']
 
 # %% ../nbs/00_data.ipynb #440e687a
 def project_root(start:Path|str|None=None, # folder to start from; the current folder by default
@@ -269,9 +270,12 @@ def read_frames(root:Path|str, # dataset folder, or a csv table (file, or folder
                 every:int=8, # videos and DICOM cine loops: keep every `every`-th frame (the official code's 8)
                 labels:str|Path|None=None, # videos: labels csv (`video, frame` or `video, start, end`, `fine[, coarse]`); default `<root>/labels.csv` if present
                 allow_outside_root:bool=False, # csv: accept `path`/`mask` cells that are absolute or lead out of the csv's folder
+                on_bad:str='error', # videos and DICOM whose header cannot be read: 'error', or 'skip' (left out, `attrs['skipped']`)
                ) -> pd.DataFrame:
     "The frame table of the dataset at `root`: one row per image, columns `FRAME_COLUMNS` (+ optional, + source's own)."
     if format not in FORMATS: raise AwclError(f'format={format!r} is not one of {", ".join(FORMATS)}')
+    if on_bad not in ('error', 'skip'): raise AwclError(f'on_bad={on_bad!r} is not one of error, skip')
+    skipped = []
     if missing not in ('error', 'drop'): raise AwclError(f"missing={missing!r} is not one of error, drop")
     root = Path(_abspath(root))
     if not root.exists(): raise AwclError(f'{root}: no such file or folder')
@@ -287,7 +291,8 @@ def read_frames(root:Path|str, # dataset folder, or a csv table (file, or folder
         t, source = _csv_table(table, allow_outside_root), table
     elif fmt == 'video':
         from awcl.video import video_table
-        t, source = video_table(root, every=every, labels=labels), root
+        t, source = video_table(root, every=every, labels=labels, on_bad=on_bad), root
+        skipped = t.attrs.get('skipped', [])
         if not len(t): raise AwclError(f'{root}: no video or DICOM frames found')
     else:
         if not root.is_dir(): raise AwclError(f'{root}: not a folder, so not format {fmt!r}')
@@ -302,8 +307,17 @@ def read_frames(root:Path|str, # dataset folder, or a csv table (file, or folder
     opt = [c for c in OPTIONAL_COLUMNS if c in t]
     t = t[FRAME_COLUMNS + opt + [c for c in t.columns if c not in FRAME_COLUMNS + opt]].reset_index(drop=True)
     t = _check_missing(t, str(source), missing)
-    t.attrs.update(format=fmt, source=str(source))
+    t.attrs.update(format=fmt, source=str(source), skipped=skipped)
     return t
+
+def skipped_files(df:pd.DataFrame, # a frame table from `read_frames` (its `attrs['skipped']`: files it left out)
+                  bad:pd.DataFrame|None=None, # rows found unreadable later (`FrameCache.bad`, `check_images(on_bad='skip')`)
+                 ) -> pd.DataFrame:
+    "Everything `on_bad='skip'` left out, as `BAD_COLUMNS` (`row` empty for a file that never made it into the table)."
+    listed = pd.DataFrame([dict(row=None, path=s['path'], frame=None, reason=s['reason']) for s in df.attrs.get('skipped', [])], columns=BAD_COLUMNS)
+    parts = [x for x in (listed, bad) if x is not None and len(x)]
+    if not parts: return pd.DataFrame(columns=BAD_COLUMNS)
+    return pd.concat(parts, ignore_index=True).astype({'row': 'Int64', 'frame': 'Int64'})
 
 # %% ../nbs/00_data.ipynb #ecf3ecbb
 def granularity_map(df:pd.DataFrame, # a frame table
@@ -531,8 +545,11 @@ def awcl_data(root:str, # dataset folder, or csv table (file, or folder holding 
         if on_bad_image not in ON_BAD: raise AwclError(f'--on-bad-image {on_bad_image!r} is not one of {", ".join(ON_BAD)}')
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter('always')
-            df = read_frames(root, format=format, missing=missing, every=every, labels=labels, allow_outside_root=allow_outside_root)
+            df = read_frames(root, format=format, missing=missing, every=every, labels=labels, allow_outside_root=allow_outside_root,
+                             on_bad=on_bad_image)
         for w in caught: print(f'awcl-data: warning: {w.message}', file=sys.stderr)
+        listed = skipped_files(df)
+        if len(listed): print(f'awcl-data: warning: left out {len(listed)} unreadable video or DICOM file(s) (first: {listed.path[0]}: {listed.reason[0]})', file=sys.stderr)
         if not no_check: df = _skip_bad(df, check_images(df, on_bad=on_bad_image))
         s = summarise(df)
         print(_json.dumps(s) if json else _summary_text(s, f"{df.attrs['source']} (format {df.attrs['format']})"))

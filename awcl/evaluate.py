@@ -11,7 +11,7 @@ import numpy as np, pandas as pd
 from fastcore.script import call_parse
 import awcl
 from .core import AwclError, cli_errors, atomic_write, provenance, table_key
-from .data import read_frames, check_images
+from .data import read_frames, check_images, skipped_files
 
 # %% auto #0
 __all__ = ['TASKS', 'TASK_PROTOCOLS', 'PROTOCOLS', 'task_protocol', 'evaluate', 'to_json', 'evaluate_many', 'eval_record',
@@ -185,15 +185,16 @@ def awcl_eval(task:str=None, # `planes`, `brain` or `hcseg` (required)
             raise AwclError(f'--encoder {encoder!r} is not random, imagenet or an existing encoder.pth')
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter('always')
-            if data: df = read_frames(data, format=format, missing=missing, allow_outside_root=allow_outside_root)
+            if data: df = read_frames(data, format=format, missing=missing, allow_outside_root=allow_outside_root, on_bad=on_bad_image)
             else:
                 from awcl.pretrain import default_phantoms
                 df = default_phantoms(progress=True)
         for w in caught:
             if issubclass(w.category, UserWarning): print(f'awcl-eval: warning: {w.message}', file=sys.stderr)
-        skipped = check_images(df, on_bad='skip') if on_bad_image == 'skip' else None   # read headers: a bad file is left out
-        if skipped is not None and len(skipped):
-            df = df.drop(index=df.index[skipped['row'].to_numpy()]).reset_index(drop=True)
+        bad = check_images(df, on_bad='skip') if on_bad_image == 'skip' else None   # read headers: a bad file is left out
+        skipped = skipped_files(df, bad)
+        if bad is not None and len(bad): df = df.drop(index=df.index[bad['row'].to_numpy()]).reset_index(drop=True)
+        if len(skipped):
             print(f'awcl-eval: warning: left out {len(skipped)} unreadable files (first: {skipped.path.iloc[0]}: {skipped.reason.iloc[0]})', file=sys.stderr)
         from awcl.models import create_encoder
         from awcl.study import file_key, stale_keys
@@ -208,6 +209,6 @@ def awcl_eval(task:str=None, # `planes`, `brain` or `hcseg` (required)
         m = evaluate(df, task, encoder, protocol, arch=arch, size=size, seed=seed, label_budget=label_budget, steps=steps,
                      out=out, device=device, **kw)
         write_eval(out, cfg, m)
-        if skipped is not None and len(skipped): atomic_write(Path(out)/'skipped.csv', skipped.to_csv(index=False))
+        if len(skipped): atomic_write(Path(out)/'skipped.csv', skipped.to_csv(index=False))
         wrote = sorted(str(p.relative_to(out)) for p in Path(out).rglob('*') if p.is_file())
         print(f'awcl-eval: {_summary(m)}; wrote in {out}: {", ".join(wrote)}')

@@ -23,7 +23,7 @@ from fastai.optimizer import Adam
 from fastai.torch_core import rank_distrib, num_distrib
 from fastcore.script import call_parse, store_true
 from fastcore.foundation import L
-from .data import read_frames
+from .data import read_frames, skipped_files
 from .cache import frame_cache, cache_dir, FrameData, Loader
 from .sampler import anatomy_partners, scan_partners, ShuffledBatchSampler, ClassBalancedBatchSampler
 from .losses import SupConLoss
@@ -493,7 +493,7 @@ def pretrain(df:pd.DataFrame, # frame table
     next(c for c in learn.cbs if isinstance(c, AWCLCallback)).resume_at = at
     if rank == 0:
         atomic_write(out/'config.json', json.dumps(run_record(cfg, df, data, world), indent=1) + '\n')
-        skipped = learn.frame_cache.bad
+        skipped = skipped_files(df, learn.frame_cache.bad)   # left out by on_bad='skip': by read_frames, by the cache
         if len(skipped): atomic_write(out/'skipped.csv', skipped.to_csv(index=False))
     learn.add_cbs([FiniteLoss(), stats, Checkpoint(out, cfg, stats, start, checkpoint_every, rank, keys)] + list(cbs or []))
     stopped = None
@@ -595,7 +595,8 @@ def _awcl_pretrain(data, format, missing, on_bad_image, allow_outside_root, ever
                             positive=positive, scope=scope, arch=arch, init=init, size=size, bs=bs, epochs=epochs,
                             lr=lr, temperature=temperature, seed=seed)
         if cfg.init != 'random': create_encoder(cfg.arch, cfg.init)   # a bad or unavailable init fails before any work
-        df = read_frames(data, format=format, missing=missing, every=every, labels=labels, allow_outside_root=allow_outside_root) if data else default_phantoms(progress=rank == 0)
+        df = read_frames(data, format=format, missing=missing, every=every, labels=labels, allow_outside_root=allow_outside_root,
+                                                  on_bad=on_bad_image) if data else default_phantoms(progress=rank == 0)
         m = pretrain(df, cfg, out, resume=resume, device=device, progress=True, data=data or 'phantoms',
                      checkpoint_every=checkpoint_every, workers=workers, on_bad=on_bad_image)
         if rank == 0:

@@ -315,8 +315,10 @@ def _check_overlaps(lab:pd.DataFrame, f):
 def video_table(root:Path|str, # folder of videos and DICOM files (searched recursively), or one such file
                 every:int=8, # keep frames whose index is a multiple of `every`
                 labels:Path|str|None=None, # labels csv; None: `root/labels.csv` if it exists
+                on_bad:str='error', # a file whose header cannot be read: 'error' names it; 'skip' leaves it out (`attrs['skipped']`)
                ) -> pd.DataFrame:
     "The frame table of the videos under `root`: one row per kept frame, columns `path, scan, fine, coarse, split, frame`."
+    if on_bad not in ("error", "skip"): raise AwclError(f"on_bad={on_bad!r} is not one of error, skip")
     if isinstance(every, bool) or not isinstance(every, (int, np.integer)) or every < 1:
         raise AwclError(f'every={every!r}: must be an integer >= 1 (keep frames whose index is a multiple of it)')
     root = Path(os.path.abspath(os.path.expanduser(str(root))))
@@ -335,9 +337,12 @@ def video_table(root:Path|str, # folder of videos and DICOM files (searched recu
             raise AwclError(f'{_where(labels, r.row)}: video {r.video!r} is not in {root}')
         lab = lab[~unknown]
         _check_overlaps(lab, labels)
-    parts, unused = [], []
+    parts, unused, skipped = [], [], []
     for s, p in stems.items():
-        n = count_frames(p)
+        try: n = count_frames(p)
+        except AwclError as e:
+            if on_bad != 'skip': raise
+            skipped.append(dict(path=str(p), reason=str(e))); continue
         idx = np.arange(0, n, every)
         fine, coarse = np.full(len(idx), np.nan, object), np.full(len(idx), np.nan, object)
         if lab is not None:
@@ -352,6 +357,7 @@ def video_table(root:Path|str, # folder of videos and DICOM files (searched recu
         warnings.warn(f'{labels}: {len(unused)} label row(s) cover no kept frame (every={every}), so their labels are unused; '
                       f'first: data row {r.row}, frames {r.start}..{r.end} of {r.video!r}', stacklevel=2)
     cols = FRAME_COLUMNS + ['frame']
-    if not parts: return pd.DataFrame({c: pd.Series(dtype=int if c == 'frame' else object) for c in cols})
-    t = pd.concat(parts, ignore_index=True)[cols]
-    return t.sort_values(['path', 'frame'], kind='stable', ignore_index=True)
+    if not parts: t = pd.DataFrame({c: pd.Series(dtype=int if c == 'frame' else object) for c in cols})
+    else: t = pd.concat(parts, ignore_index=True)[cols].sort_values(['path', 'frame'], kind='stable', ignore_index=True)
+    t.attrs['skipped'] = skipped   # files left out (on_bad='skip'): path and reason
+    return t

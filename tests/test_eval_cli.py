@@ -108,3 +108,26 @@ def test_skip_bad_images_and_resume(env, phantoms, tmp_path):
     assert (tmp_path/'e'/'metrics.json').stat().st_mtime_ns == stamp
     r = run(env, *args, '--on-bad-image', 'skip', '--resume', '--seed', 1)   # other settings: evaluated anew
     assert r.returncode == 0 and 'reused' not in r.stdout and (tmp_path/'e'/'metrics.json').stat().st_mtime_ns != stamp
+
+
+def test_killed_finetune_reruns_to_the_same_result(env, phantoms, tmp_path):
+    """A fine-tuning evaluation killed with SIGKILL mid-run writes no metrics.json (it is written last, atomically);
+    restarted with --resume it evaluates again from its start (an evaluation keeps no mid-run checkpoint) and gives
+    exactly the uninterrupted run's numbers."""
+    import signal, subprocess, time
+    from conftest import exe
+    args = ['--task', 'brain', '--data', phantoms, '--encoder', 'random', '--protocol', 'finetune', '--size', 32, '--steps', 6]
+    assert run(env, *args, '--out', tmp_path/'full').returncode == 0
+    own = {**env, 'AWCL_CACHE': str(tmp_path/'cache')}   # an empty cache: the run is killed while it works
+    p = subprocess.Popen([exe('awcl-eval'), *map(str, args), '--out', tmp_path/'killed'], env=own,
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    t0 = time.time()
+    while not list((tmp_path/'cache').glob('frames/*')) and p.poll() is None and time.time() - t0 < 120: time.sleep(0.05)
+    p.send_signal(signal.SIGKILL); p.wait()
+    assert p.returncode == -signal.SIGKILL and not (tmp_path/'killed'/'metrics.json').exists()
+    r = run(own, *args, '--out', tmp_path/'killed', '--resume')
+    assert r.returncode == 0 and 'reused' not in r.stdout, r.stderr
+    drop = lambda m: {k: v for k, v in m.items() if 'seconds' not in k}
+    full, again = (json.loads((tmp_path/d/'metrics.json').read_text()) for d in ('full', 'killed'))
+    assert drop(again) == drop(full)
+    assert (tmp_path/'killed'/'per_frame.csv').read_bytes() == (tmp_path/'full'/'per_frame.csv').read_bytes()

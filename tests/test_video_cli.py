@@ -49,3 +49,21 @@ def test_broken_video_is_named(videos, tmp_path):
     (d/'cut.dcm').write_bytes(data[:len(data) // 2])
     r = run_cli('awcl-pretrain', '--data', d, '--every', 1, '--preset', 'smoke', '--bs', 4, '--out', tmp_path/'run')
     assert_one_line_error(r, 'awcl-pretrain', 'cut.dcm')
+
+
+def test_skip_unreadable_videos(videos, tmp_path):
+    "--on-bad-image skip: an empty mp4 (unlistable) and a DICOM cut short (fails to decode) are left out and listed."
+    import shutil, pandas as pd
+    d = tmp_path/'media'; shutil.copytree(videos, d)
+    (d/'empty.mp4').write_bytes(b'')
+    cut = sorted(d.glob('*.dcm'))[0]; data = cut.read_bytes(); cut.write_bytes(data[:len(data) // 2])
+    args = ['--data', d, '--every', 2, '--preset', 'smoke', '--bs', 8, '--device', 'cpu']
+    env = {**os.environ, 'AWCL_CACHE': str(tmp_path/'cache')}
+    assert_one_line_error(run_cli('awcl-pretrain', *args, '--out', tmp_path/'a', env=env), 'awcl-pretrain', 'empty.mp4')
+    r = run_cli('awcl-pretrain', *args, '--out', tmp_path/'b', '--on-bad-image', 'skip', env=env)
+    assert r.returncode == 0, r.stderr
+    sk = pd.read_csv(tmp_path/'b'/'skipped.csv')
+    assert set(sk.path) == {str(d/'empty.mp4'), str(cut)}
+    assert sk.row[sk.path.eq(str(d/'empty.mp4'))].isna().all() and (sk.path == str(cut)).sum() == 8   # all 8 kept frames of the cut file
+    r = run_cli('awcl-data', d, '--every', 2, '--on-bad-image', 'skip', '--json')
+    assert r.returncode == 0 and 'empty.mp4' in r.stderr, r.stderr
