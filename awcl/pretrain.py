@@ -31,11 +31,11 @@ from .models import create_model, create_encoder, feature_dim, save_encoder, Gra
 from .views import ViewConfig, make_views
 
 # %% auto #0
-__all__ = ['METHODS', 'POSITIVES', 'MIN_SIZE', 'PRESETS', 'PHANTOM_DEFAULT', 'SEG_PHANTOM_DEFAULT', 'PretrainConfig',
-           'preset_config', 'class_codes', 'epoch_pairs', 'show_pairs', 'world_info', 'ContrastiveLoss',
-           'SupervisedLoss', 'SupervisedModel', 'supervised_batches', 'AWCLCallback', 'RunStats', 'NonFiniteLoss',
-           'FiniteLoss', 'Checkpoint', 'split_frames', 'pretrain_learner', 'run_record', 'pretrain', 'default_phantoms',
-           'awcl_pretrain']
+__all__ = ['METHODS', 'POSITIVES', 'MIN_SIZE', 'PRESETS', 'RESUME_KEYS', 'PHANTOM_DEFAULT', 'SEG_PHANTOM_DEFAULT',
+           'PretrainConfig', 'preset_config', 'class_codes', 'epoch_pairs', 'show_pairs', 'world_info',
+           'ContrastiveLoss', 'SupervisedLoss', 'SupervisedModel', 'supervised_batches', 'AWCLCallback', 'RunStats',
+           'NonFiniteLoss', 'FiniteLoss', 'Checkpoint', 'split_frames', 'pretrain_learner', 'run_record', 'pretrain',
+           'default_phantoms', 'awcl_pretrain']
 
 # %% ../nbs/12_pretrain.ipynb #7174a917
 METHODS = ('awcl', 'simclr', 'scan', 'supcon', 'supervised')
@@ -426,6 +426,9 @@ def run_record(cfg:PretrainConfig, # the run's settings, recorded field by field
     return dict(asdict(cfg), data=data, n_frames=len(df), frames_key=table_key(df), world_size=world_size,
                 awcl=awcl.__version__, provenance=provenance())
 
+RESUME_KEYS = dict(frames="frames: the frame table's rows differ (paths, scans, labels or splits)",
+                   cache='files: the image files differ (sizes or modification times; a copy without `cp -p` changes them)')
+
 def _differences(old:dict, new:dict, free=()) -> list[str]:
     "`name (checkpoint: old, now: new)` for each key of `old` whose value `new` changes (`free` keys excepted)."
     return [f'{k} (checkpoint: {v!r}, now: {new.get(k)!r})' for k, v in old.items() if k not in free and new.get(k) != v]
@@ -440,7 +443,8 @@ def _resume_state(ck:Path, # the run's `checkpoint.pth`
     except Exception as e:
         raise AwclError(f'--resume: cannot load {ck} safely ({str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__})') from None
     free = ('epochs',) if cfg.schedule == 'constant' else ()   # one-cycle: the curve depends on the number of epochs
-    diff = _differences(st['config'], asdict(cfg), free) + _differences(st.get('keys') or {}, keys or {})
+    diff = _differences(st['config'], asdict(cfg), free)
+    diff += [RESUME_KEYS.get(k, k) for k, v in (st.get('keys') or {}).items() if (keys or {}).get(k) != v]
     if diff: raise AwclError(f'--resume: {ck} was made with other settings: {"; ".join(diff)}')
     return st
 

@@ -230,6 +230,7 @@ def study_checks() -> dict:
         data_format=(lambda v: v in FORMATS, f'one of {", ".join(FORMATS)}'),
         missing=(lambda v: v in ('error', 'drop'), 'error or drop'),
         on_bad_image=(lambda v: v in ('error', 'skip'), 'error or skip'),
+        allow_outside_root=(lambda v: isinstance(v, bool), 'True or False'),
         seg_data=(_opt(lambda v: isinstance(v, str) and v != ''), 'None or a dataset path'),
         phantoms=(lambda v: isinstance(v, dict), 'a dict of awcl.synthetic.make_phantoms arguments'),
         seg_phantoms=(lambda v: isinstance(v, dict), 'a dict of awcl.synthetic.make_phantoms arguments'),

@@ -138,6 +138,20 @@ def test_resume_refuses_other_settings(setup, reference):
     assert result(root/'ref-cpu') == reference['cpu']   # a refused resume changes nothing
 
 
+def test_resume_refuses_changed_files(setup, tmp_path):
+    "Same rows, but an image file rewritten since the checkpoint: the resume is refused naming the files."
+    import shutil
+    root, env = setup
+    data = tmp_path/'data'; shutil.copytree(root/'data', data)
+    args = ['--preset', 'smoke', '--bs', 8, '--epochs', 1, '--data', data, '--device', 'cpu', '--out', tmp_path/'run']
+    assert run_cli('awcl-pretrain', *args, env=env).returncode == 0
+    img = sorted((data/'images').glob('*.png'))[0]
+    os.utime(img, ns=(img.stat().st_atime_ns, img.stat().st_mtime_ns + 10**9))   # touched: the bytes may differ now
+    r = run_cli('awcl-pretrain', *args[:5], 2, *args[6:], '--resume', env=env)
+    assert_one_line_error(r, 'awcl-pretrain', 'files: the image files differ')
+    assert 'frames:' not in r.stderr   # the rows are the same
+
+
 class Payload:
     "Unpickling this runs code: here it only writes a marker file."
     def __init__(self, marker): self.marker = marker
