@@ -113,6 +113,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                            'awcl.data.check_images': ('data.html#check_images', 'awcl/data.py'),
                            'awcl.data.check_scan_disjoint': ('data.html#check_scan_disjoint', 'awcl/data.py'),
                            'awcl.data.detect_format': ('data.html#detect_format', 'awcl/data.py'),
+                           'awcl.data.drop_bad': ('data.html#drop_bad', 'awcl/data.py'),
                            'awcl.data.ellipse_perimeter': ('data.html#ellipse_perimeter', 'awcl/data.py'),
                            'awcl.data.fit_ellipse': ('data.html#fit_ellipse', 'awcl/data.py'),
                            'awcl.data.granularity_map': ('data.html#granularity_map', 'awcl/data.py'),

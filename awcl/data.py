@@ -12,9 +12,9 @@ from fastcore.script import call_parse
 from .core import FRAME_COLUMNS, OPTIONAL_COLUMNS, SPLITS, AwclError, cli_errors, rng
 
 # %% auto #0
-__all__ = ['FORMATS', 'IMAGE_SUFFIXES', 'FPDB_TABLE', 'HC18_TABLE', 'FRAMES_TABLE', 'NA_WORDS', 'MAX_IMAGE_PIXELS', 'ON_BAD',
+__all__ = ['FORMATS', 'ON_BAD', 'IMAGE_SUFFIXES', 'FPDB_TABLE', 'HC18_TABLE', 'FRAMES_TABLE', 'NA_WORDS', 'MAX_IMAGE_PIXELS',
            'BAD_COLUMNS', 'project_root', 'shared_data_dir', 'shared_data', 'detect_format', 'read_frames',
-           'skipped_files', 'granularity_map', 'load_gray', 'check_images', 'hc18_mask', 'fit_ellipse',
+           'skipped_files', 'granularity_map', 'load_gray', 'check_images', 'drop_bad', 'hc18_mask', 'fit_ellipse',
            'ellipse_perimeter', 'head_circumference_mm', 'split_by_scan', 'check_scan_disjoint', 'summarise',
            'awcl_data']
 
@@ -49,6 +49,7 @@ def shared_data(name:str, # a sample in the real-data folder, e.g. 'hc18' or 'fe
 
 # %% ../nbs/00_data.ipynb #87e9bfb2
 FORMATS = ('auto', 'fpdb', 'hc18', 'folders', 'csv', 'video')
+ON_BAD = ('error', 'skip')                       # what to do with files that cannot be read
 IMAGE_SUFFIXES = ('.png', '.jpg', '.jpeg', '.bmp', '.tif', '.tiff')
 FPDB_TABLE, HC18_TABLE, FRAMES_TABLE = 'FETAL_PLANES_DB_data.csv', 'training_set_pixel_size_and_HC.csv', 'frames.csv'
 
@@ -274,7 +275,7 @@ def read_frames(root:Path|str, # dataset folder, or a csv table (file, or folder
                ) -> pd.DataFrame:
     "The frame table of the dataset at `root`: one row per image, columns `FRAME_COLUMNS` (+ optional, + source's own)."
     if format not in FORMATS: raise AwclError(f'format={format!r} is not one of {", ".join(FORMATS)}')
-    if on_bad not in ('error', 'skip'): raise AwclError(f'on_bad={on_bad!r} is not one of error, skip')
+    if on_bad not in ON_BAD: raise AwclError(f'on_bad={on_bad!r} is not one of {", ".join(ON_BAD)}')
     skipped = []
     if missing not in ('error', 'drop'): raise AwclError(f"missing={missing!r} is not one of error, drop")
     root = Path(_abspath(root))
@@ -382,7 +383,6 @@ def load_gray(path:Path|str, # image file
     return np.clip(np.rint(a), 0, 255).astype(np.uint8)
 
 # %% ../nbs/00_data.ipynb #1d548e14
-ON_BAD = ('error', 'skip')                       # what to do with files that cannot be read
 BAD_COLUMNS = ['row', 'path', 'frame', 'reason']
 
 def _bad_row(row:int, path, frame, msg:str) -> dict:
@@ -426,6 +426,14 @@ def check_images(df:pd.DataFrame, # a frame table
     if on_bad == 'error': return None
     return _bad_table(_bad_row(i, p, f, bad.get(p) or bad[m]) for i, (p, f, m) in enumerate(zip(df.path, frame, masks))
                       if p in bad or m in bad)
+
+def drop_bad(df:pd.DataFrame, # a frame table
+             bad:pd.DataFrame|None, # its unreadable rows (`check_images(df, on_bad='skip')`, `FrameCache.bad`), or None
+            ) -> pd.DataFrame:
+    "`df` without the rows of `bad` (`on_bad='skip'`); AwclError when no readable row is left."
+    if bad is None or not len(bad): return df
+    if len(bad) == len(df): raise AwclError(f'{df.attrs.get("source", "the frame table")}: no readable frames (all {len(df)} unreadable)')
+    return df.drop(index=df.index[bad['row'].to_numpy()]).reset_index(drop=True)
 
 # %% ../nbs/00_data.ipynb #ffe84d9b
 def hc18_mask(annotation_path:Path|str, # an HC18 `..._Annotation.png` (ellipse outline)
@@ -526,8 +534,7 @@ def _skip_bad(df:pd.DataFrame, bad:pd.DataFrame|None) -> pd.DataFrame:
     if bad is None or not len(bad): return df
     n, first = bad.path.nunique(), bad.iloc[0]
     print(f'awcl-data: warning: skipped {n} unreadable file{"" if n == 1 else "s"} (first: {first.path}: {first.reason})', file=sys.stderr)
-    if len(bad) == len(df): raise AwclError(f'{df.attrs["source"]}: no readable frames (all {len(df)} unreadable)')
-    return df.drop(index=df.index[bad.row]).reset_index(drop=True)
+    return drop_bad(df, bad)
 
 @call_parse
 def awcl_data(root:str, # dataset folder, or csv table (file, or folder holding frames.csv)

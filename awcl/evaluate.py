@@ -11,7 +11,7 @@ import numpy as np, pandas as pd
 from fastcore.script import call_parse
 import awcl
 from .core import AwclError, cli_errors, atomic_write, provenance, table_key
-from .data import read_frames, check_images, skipped_files
+from .data import ON_BAD, read_frames, check_images, drop_bad, skipped_files
 
 # %% auto #0
 __all__ = ['TASKS', 'TASK_PROTOCOLS', 'PROTOCOLS', 'task_protocol', 'evaluate', 'to_json', 'evaluate_many', 'eval_record',
@@ -175,7 +175,7 @@ def awcl_eval(task:str=None, # `planes`, `brain` or `hcseg` (required)
         for name, v in (('--task', task), ('--encoder', encoder), ('--protocol', protocol), ('--out', out)):
             if v is None: raise AwclError(f'{name} is required')
         _choice('--task', task, TASKS); protocol = task_protocol(task, protocol, '--protocol')
-        _choice('--on-bad-image', on_bad_image, ('error', 'skip'))
+        _choice('--on-bad-image', on_bad_image, ON_BAD)
         if not 0 < label_budget <= 1: raise AwclError(f'--label-budget {label_budget!r} must be in (0, 1]')
         from awcl.pretrain import MIN_SIZE
         for name, v, lo in (('--size', size, MIN_SIZE), ('--bs', bs, 2), ('--steps', steps, 1), ('--epochs', epochs, 1)):
@@ -193,7 +193,7 @@ def awcl_eval(task:str=None, # `planes`, `brain` or `hcseg` (required)
             if issubclass(w.category, UserWarning): print(f'awcl-eval: warning: {w.message}', file=sys.stderr)
         bad = check_images(df, on_bad='skip') if on_bad_image == 'skip' else None   # read headers: a bad file is left out
         skipped = skipped_files(df, bad)
-        if bad is not None and len(bad): df = df.drop(index=df.index[bad['row'].to_numpy()]).reset_index(drop=True)
+        df = drop_bad(df, bad)
         if len(skipped):
             print(f'awcl-eval: warning: left out {len(skipped)} unreadable files (first: {skipped.path.iloc[0]}: {skipped.reason.iloc[0]})', file=sys.stderr)
         from awcl.models import create_encoder

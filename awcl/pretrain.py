@@ -23,7 +23,7 @@ from fastai.optimizer import Adam
 from fastai.torch_core import rank_distrib, num_distrib
 from fastcore.script import call_parse, store_true
 from fastcore.foundation import L
-from .data import read_frames, skipped_files
+from .data import ON_BAD, read_frames, skipped_files
 from .cache import frame_cache, cache_dir, FrameData, Loader
 from .sampler import anatomy_partners, scan_partners, ShuffledBatchSampler, ClassBalancedBatchSampler
 from .losses import SupConLoss
@@ -594,7 +594,7 @@ def _awcl_pretrain(data, format, missing, on_bad_image, allow_outside_root, ever
                    size, bs, epochs, lr, temperature, seed, out, resume, device, checkpoint_every, workers, rank):
     if True:
         if not out: raise AwclError('--out is required')
-        if on_bad_image not in ('error', 'skip'): raise AwclError(f'--on-bad-image {on_bad_image!r} is not one of: error, skip')
+        if on_bad_image not in ON_BAD: raise AwclError(f'--on-bad-image {on_bad_image!r} is not one of: {", ".join(ON_BAD)}')
         cfg = preset_config(preset, method=method, granularity=granularity, anatomy_ratio=anatomy_ratio,
                             positive=positive, scope=scope, arch=arch, init=init, size=size, bs=bs, epochs=epochs,
                             lr=lr, temperature=temperature, seed=seed)

@@ -218,7 +218,7 @@ def _seq(f): return lambda v: isinstance(v, (list, tuple)) and len(v) > 0 and al
 def study_checks() -> dict:
     "`{parameter: (test, what is allowed)}` for every parameter of the study notebook."
     from awcl.pretrain import PRESETS, POSITIVES, MIN_SIZE
-    from awcl.data import FORMATS
+    from awcl.data import FORMATS, ON_BAD
     from awcl.evaluate import TASKS, TASK_PROTOCOLS
     methods = BASELINES + ('awcl-fine', 'awcl-coarse')
     prots = sorted({p for v in TASK_PROTOCOLS.values() for p in v} | {'linear'})
@@ -229,7 +229,7 @@ def study_checks() -> dict:
         data=(_opt(lambda v: isinstance(v, str) and v != ''), 'None or a dataset path'),
         data_format=(lambda v: v in FORMATS, f'one of {", ".join(FORMATS)}'),
         missing=(lambda v: v in ('error', 'drop'), 'error or drop'),
-        on_bad_image=(lambda v: v in ('error', 'skip'), 'error or skip'),
+        on_bad_image=(lambda v: v in ON_BAD, ' or '.join(ON_BAD)),
         allow_outside_root=(lambda v: isinstance(v, bool), 'True or False'),
         seg_data=(_opt(lambda v: isinstance(v, str) and v != ''), 'None or a dataset path'),
         phantoms=(lambda v: isinstance(v, dict), 'a dict of awcl.synthetic.make_phantoms arguments'),

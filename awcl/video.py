@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Iterator
 import numpy as np, pandas as pd
 from .core import FRAME_COLUMNS, AwclError
-from .data import NA_WORDS, _read_table, _na_words, _row
+from .data import NA_WORDS, ON_BAD, _read_table, _na_words, _row
 
 # %% auto #0
 __all__ = ['VIDEO_SUFFIXES', 'DICOM_SUFFIXES', 'US_MULTIFRAME', 'LABELS_TABLE', 'media_kind', 'media_files', 'write_video',
@@ -318,7 +318,7 @@ def video_table(root:Path|str, # folder of videos and DICOM files (searched recu
                 on_bad:str='error', # a file whose header cannot be read: 'error' names it; 'skip' leaves it out (`attrs['skipped']`)
                ) -> pd.DataFrame:
     "The frame table of the videos under `root`: one row per kept frame, columns `path, scan, fine, coarse, split, frame`."
-    if on_bad not in ("error", "skip"): raise AwclError(f"on_bad={on_bad!r} is not one of error, skip")
+    if on_bad not in ON_BAD: raise AwclError(f'on_bad={on_bad!r} is not one of {", ".join(ON_BAD)}')
     if isinstance(every, bool) or not isinstance(every, (int, np.integer)) or every < 1:
         raise AwclError(f'every={every!r}: must be an integer >= 1 (keep frames whose index is a multiple of it)')
     root = Path(os.path.abspath(os.path.expanduser(str(root))))
