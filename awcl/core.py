@@ -10,7 +10,8 @@ import numpy as np
 
 # %% auto #0
 __all__ = ['FRAME_COLUMNS', 'OPTIONAL_COLUMNS', 'SPLITS', 'PROVENANCE_PACKAGES', 'AwclError', 'cli_errors', 'atomic_path',
-           'atomic_write', 'atomic_torch_save', 'git_commit', 'provenance', 'table_key', 'rng', 'torch_rng']
+           'atomic_write', 'atomic_torch_save', 'git_commit', 'cpu_model', 'provenance', 'table_key', 'rng',
+           'torch_rng']
 
 # %% ../nbs/00_core.ipynb #0970d47a
 warnings.filterwarnings('ignore', message=r'`torch.jit.script` is deprecated', category=FutureWarning)
@@ -82,8 +83,17 @@ def git_commit() -> str|None:
     except (OSError, subprocess.SubprocessError): return None
     return (head + ('+dirty' if dirty else '')) or None
 
+def cpu_model() -> str:
+    "The processor's model name (`lscpu`'s Model name, from /proc/cpuinfo), else `platform.processor()`: results reproduce exactly on one CPU kind only."
+    import platform
+    try:
+        for line in Path('/proc/cpuinfo').read_text().splitlines():
+            if line.startswith('model name'): return line.split(':', 1)[1].strip()
+    except OSError: pass
+    return platform.processor() or platform.machine()
+
 def provenance() -> dict:
-    "What made a result: package versions (torch's build and CUDA), Python, platform, git commit, command line and time (UTC)."
+    "What made a result: package versions (torch's build and CUDA), Python, platform, CPU model, git commit, command line and time (UTC)."
     import platform, datetime
     from importlib.metadata import version, PackageNotFoundError
     def ver(p):
@@ -92,7 +102,7 @@ def provenance() -> dict:
     torch = sys.modules.get('torch')   # its build tag and CUDA version, when a run has imported it
     return dict(packages={p: ver(p) for p in PROVENANCE_PACKAGES}, python=platform.python_version(),
                 torch_build=getattr(torch, '__version__', None), cuda=getattr(getattr(torch, 'version', None), 'cuda', None),
-                platform=platform.platform(), git_commit=git_commit(), argv=list(sys.argv),
+                platform=platform.platform(), cpu=cpu_model(), cpus=os.cpu_count(), git_commit=git_commit(), argv=list(sys.argv),
                 time=datetime.datetime.now(datetime.timezone.utc).isoformat(timespec='seconds'))
 
 def table_key(df, # a frame table (pandas DataFrame)

@@ -29,13 +29,13 @@ from .sampler import anatomy_partners, scan_partners, ShuffledBatchSampler, Clas
 from .losses import SupConLoss
 from .models import create_model, create_encoder, feature_dim, save_encoder, GrayToRGB
 from .views import ViewConfig, make_views
+from .synthetic import PHANTOM_DEFAULT, SEG_PHANTOM_DEFAULT, GENERATOR_VERSION   # re-exported: the study's phantom defaults
 
 # %% auto #0
-__all__ = ['METHODS', 'POSITIVES', 'MIN_SIZE', 'PRESETS', 'RESUME_KEYS', 'PHANTOM_DEFAULT', 'SEG_PHANTOM_DEFAULT',
-           'PretrainConfig', 'preset_config', 'class_codes', 'epoch_pairs', 'show_pairs', 'world_info',
-           'ContrastiveLoss', 'SupervisedLoss', 'SupervisedModel', 'supervised_batches', 'AWCLCallback', 'RunStats',
-           'NonFiniteLoss', 'FiniteLoss', 'Checkpoint', 'split_frames', 'pretrain_learner', 'run_record', 'pretrain',
-           'default_phantoms', 'awcl_pretrain']
+__all__ = ['METHODS', 'POSITIVES', 'MIN_SIZE', 'PRESETS', 'RESUME_KEYS', 'PretrainConfig', 'preset_config', 'class_codes',
+           'epoch_pairs', 'show_pairs', 'world_info', 'ContrastiveLoss', 'SupervisedLoss', 'SupervisedModel',
+           'supervised_batches', 'AWCLCallback', 'RunStats', 'NonFiniteLoss', 'FiniteLoss', 'Checkpoint',
+           'split_frames', 'pretrain_learner', 'run_record', 'pretrain', 'default_phantoms', 'awcl_pretrain']
 
 # %% ../nbs/12_pretrain.ipynb #7174a917
 METHODS = ('awcl', 'simclr', 'scan', 'supcon', 'supervised')
@@ -90,7 +90,7 @@ class PretrainConfig:
 
 PRESETS = {
     'smoke': dict(size=32, bs=16, epochs=1, lr=1e-3, temperature=0.1, crop_scale=0.25),
-    'cpu':   dict(size=48, bs=64, epochs=7, lr=5e-4, wd=1e-4, decouple_wd=True, schedule='one_cycle',
+    'cpu':   dict(size=48, bs=64, epochs=12, lr=5e-4, wd=1e-4, decouple_wd=True, schedule='one_cycle',
                   temperature=0.1, crop_scale=0.25),
     'paper': dict(),   # the dataclass defaults: the official code's settings
 }
@@ -523,17 +523,14 @@ def pretrain(df:pd.DataFrame, # frame table
     return m
 
 # %% ../nbs/12_pretrain.ipynb #626450f1
-PHANTOM_DEFAULT = dict(n_scans=220, frames_per_scan=30, size=128, seed=0, splits=(0.2, 0.03, 0.77), sweep=True, labelled=0.25)
-SEG_PHANTOM_DEFAULT = dict(n_scans=60, frames_per_scan=8, size=128, seed=0, splits=(0.4, 0.2, 0.4), domain='B',
-                           classes=['head-tt', 'head-tv', 'head-tc'])   # the cross-domain segmentation target
-
 def default_phantoms(progress:bool=False, # a progress bar while they are generated (the first time)
                      **kwargs, # `make_phantoms` arguments overriding `PHANTOM_DEFAULT`
                     ) -> pd.DataFrame:
     "The frame table of the default phantom set (`PHANTOM_DEFAULT`, overridden by `kwargs`), generated once and cached."
     from awcl.synthetic import make_phantoms
     p = {**PHANTOM_DEFAULT, **kwargs}
-    d = cache_dir()/('phantoms-' + hashlib.sha1(json.dumps(p, sort_keys=True, default=str).encode()).hexdigest()[:12])
+    key = dict(p, generator=GENERATOR_VERSION) if GENERATOR_VERSION > 1 else p   # a new drawing, a new cache entry
+    d = cache_dir()/('phantoms-' + hashlib.sha1(json.dumps(key, sort_keys=True, default=str).encode()).hexdigest()[:12])
     if not (d/'frames.csv').is_file():
         d.parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(dir=d.parent, prefix='.tmp-'))

@@ -10,8 +10,9 @@ from scipy.stats import spearmanr, rankdata
 from .core import AwclError, rng
 
 # %% auto #0
-__all__ = ['SCORE_COLUMNS', 'TASK_ORDER', 'PROTOCOL_ORDER', 'PAPER_SEG_GAIN', 'CONTRASTIVE_BASELINES', 'verdict',
-           'paired_difference', 'score_table', 'ratio_trend', 'summarise_hypotheses']
+__all__ = ['SCORE_COLUMNS', 'Z_POWER', 'TASK_ORDER', 'PROTOCOL_ORDER', 'PAPER_SEG_GAIN', 'CONTRASTIVE_BASELINES',
+           'VERDICT_COLUMNS', 'VERDICT_COLOURS', 'verdict', 'seeds_needed', 'paired_difference', 'score_table',
+           'ratio_trend', 'study_verdicts', 'summarise_hypotheses', 'forest_plot']
 
 # %% ../nbs/30a_stats.ipynb #1d3bda05
 SCORE_COLUMNS = ['name', 'task', 'protocol', 'seed', 'scan', 'frame', 'score']
@@ -81,8 +82,18 @@ def verdict(lo:float, # lower end of the interval of (claimed better - other)
     return 'held' if lo > 0 else 'did not hold' if hi < 0 else 'undecided'
 
 # %% ../nbs/30a_stats.ipynb #14f9fa7c
+Z_POWER = 2.8016   # z(0.975) + z(0.80): a true difference this many standard errors away is seen 80 % of the time
+
 def _basis(n_seeds, n_scans, n_frames):
     return f'{n_seeds} seed{"s" if n_seeds > 1 else ""} x {n_scans} test scans, {n_frames} frames'
+
+def seeds_needed(effect:float, # the difference to detect (same units as `mde`)
+                 mde:float, # the smallest detectable difference of the design that was run
+                 n_seeds:int, # the seeds that design had
+                ) -> int:
+    "Seeds at which `effect` becomes detectable at 80 % power, if the variance falls as 1/seeds (each seed new test scans)."
+    if not (np.isfinite(effect) and np.isfinite(mde)) or effect == 0: return -1
+    return max(1, int(np.ceil(n_seeds * (mde / abs(effect)) ** 2)))
 
 def paired_difference(scores:pd.DataFrame, # score table, `SCORE_COLUMNS`, one row per scored frame
                       a:str, # encoder claimed better
@@ -92,7 +103,7 @@ def paired_difference(scores:pd.DataFrame, # score table, `SCORE_COLUMNS`, one r
                       n_boot:int=2000, # bootstrap resamples
                       seed:int=0, # seed of the resampling
                      ) -> dict:
-    "Mean paired difference `a - b` on the same frames, with a 95 % interval bootstrapped over test scans and seeds."
+    "Mean paired difference `a - b` on the same frames, with a 95 % interval bootstrapped over test scans and seeds, and the smallest difference the design detects."
     t = _paired(scores, [a, b], task, protocol)
     obs, boot, n_scans = _cluster_bootstrap(t, n_boot, seed)
     mean_a, mean_b = obs.mean(0)
@@ -100,11 +111,13 @@ def paired_difference(scores:pd.DataFrame, # score table, `SCORE_COLUMNS`, one r
     lo, hi = np.percentile(bd, [2.5, 97.5])
     with np.errstate(divide='ignore', invalid='ignore'):
         brel = np.where(bb != 0, bd / bb * 100, np.nan)
-    rel_lo, rel_hi = np.nanpercentile(brel, [2.5, 97.5]) if np.isfinite(brel).any() else (np.nan, np.nan)
+    ok = np.isfinite(brel).any()
+    rel_lo, rel_hi = np.nanpercentile(brel, [2.5, 97.5]) if ok else (np.nan, np.nan)
     n_frames = len(t)
     return dict(a=a, b=b, task=task, protocol=protocol, mean_a=float(mean_a), mean_b=float(mean_b),
                 diff=float(mean_a - mean_b), lo=float(lo), hi=float(hi),
                 rel=float((mean_a - mean_b) / mean_b * 100) if mean_b != 0 else np.nan, rel_lo=float(rel_lo), rel_hi=float(rel_hi),
+                mde=float(Z_POWER * bd.std()), rel_mde=float(Z_POWER * np.nanstd(brel)) if ok else np.nan,
                 n_seeds=len(n_scans), n_scans=int(min(n_scans)), n_frames=n_frames,
                 basis=_basis(len(n_scans), int(min(n_scans)), n_frames), verdict=verdict(lo, hi))
 
@@ -152,7 +165,7 @@ def ratio_trend(scores:pd.DataFrame, # score table, `SCORE_COLUMNS`
     rb = _spearman_rows(x, boot.reshape(n_boot, -1))
     lo, hi = np.nanpercentile(rb, [2.5, 97.5]) if np.isfinite(rb).any() else (np.nan, np.nan)
     return dict(task=task, protocol=protocol, ratios=ratios, names=names, means=[float(m) for m in obs.mean(0)],
-                rho=float(rho), lo=float(lo), hi=float(hi), n_seeds=K, n_scans=int(min(n_scans)), n_frames=len(t),
+                rho=float(rho), lo=float(lo), hi=float(hi), mde=float(Z_POWER * np.nanstd(rb)) if np.isfinite(rb).any() else np.nan, n_seeds=K, n_scans=int(min(n_scans)), n_frames=len(t),
                 basis=_basis(K, int(min(n_scans)), len(t)), verdict=verdict(lo, hi))
 
 # %% ../nbs/30a_stats.ipynb #ace57684
@@ -175,45 +188,59 @@ def _ratio_names(scores, granularity):
     return out
 
 # %% ../nbs/30a_stats.ipynb #1e877dec
-def summarise_hypotheses(scores:pd.DataFrame, # score table, `SCORE_COLUMNS` (+ method, granularity, anatomy_ratio for the sweep)
-                         smoke:bool=False, # a smoke run: say that its verdicts are not evidence
-                         ratio_granularity:str='fine', # the AWCL granularity of the anatomy-ratio sweep
-                         n_boot:int=2000, # bootstrap resamples per comparison
-                         seed:int=0, # seed of the resampling
-                        ) -> str:
-    "The study's verdicts on the paper's hypotheses, as markdown, computed from the per-frame score table."
+VERDICT_COLUMNS = ['hypothesis', 'a', 'b', 'task', 'protocol', 'statistic', 'estimate', 'lo', 'hi', 'mde', 'paper',
+                   'verdict', 'trusted', 'n_seeds', 'n_scans']
+
+def study_verdicts(scores:pd.DataFrame, # score table, `SCORE_COLUMNS` (+ method, granularity, anatomy_ratio for the sweep)
+                   smoke:bool=False, # a smoke run: say that its verdicts are not evidence
+                   ratio_granularity:str='fine', # the AWCL granularity of the anatomy-ratio sweep
+                   n_boot:int=2000, # bootstrap resamples per comparison
+                   seed:int=0, # seed of the resampling
+                  ) -> tuple[str, pd.DataFrame]:
+    "The study's verdicts on the paper's hypotheses as markdown, and as a table (`VERDICT_COLUMNS`, one row per comparison)."
     _check_columns(scores)
     present = set(scores['name'])
     combos = [(t, p) for t in _order(scores['task'].unique(), TASK_ORDER)
               for p in _order(scores.loc[scores['task'] == t, 'protocol'].unique(), PROTOCOL_ORDER)]
     keys = set(zip(scores['name'], scores['task'], scores['protocol']))
     has = lambda n, t, p: (n, t, p) in keys
-    cannot, n_cmp = set(), [0]
+    cannot, recs = set(), []
     caveat = lambda t, p: ' (this protocol cannot rank encoders: its control did not beat random)' if (t, p) in cannot else ''
+    power = lambda m, unit='': f'; smallest detectable difference {m:.3f}{unit} at 80 % power' if np.isfinite(m) else ''
 
-    def diff_line(a, b, t, p, rel=False):
+    def record(hyp, r, stat, paper=np.nan, rel=False):
+        recs.append(dict(hypothesis=hyp, a=r.get('a', f'awcl-{ratio_granularity}'), b=r.get('b', 'ratio'), task=r['task'],
+                         protocol=r['protocol'], statistic=stat, estimate=r['rel' if rel else 'diff'] if stat != 'rho' else r['rho'],
+                         lo=r['rel_lo' if rel else 'lo'], hi=r['rel_hi' if rel else 'hi'], mde=r['rel_mde' if rel else 'mde'],
+                         paper=paper, verdict=r['verdict'] if not rel else verdict(r['rel_lo'], r['rel_hi']),
+                         trusted=(r['task'], r['protocol']) not in cannot, n_seeds=r['n_seeds'], n_scans=r['n_scans']))
+
+    def diff_line(hyp, a, b, t, p, rel=False, paper=np.nan):
         try: r = paired_difference(scores, a, b, t, p, n_boot, seed)
         except AwclError as e: return f'  - {t} / {p}: {a} vs {b}: **not comparable** ({e})', None
-        n_cmp[0] += 1
         s = f'  - {t} / {p}: {a} {r["mean_a"]:.3f} vs {b} {r["mean_b"]:.3f}: {r["diff"]:+.3f} [{r["lo"]:+.3f}, {r["hi"]:+.3f}]'
         if rel: s += f', {r["rel"]:+.1f} % [{r["rel_lo"]:+.1f}, {r["rel_hi"]:+.1f}] of {b}'
-        return s + f': **{r["verdict"]}** ({r["basis"]})' + caveat(t, p), r
+        record(hyp, r, 'difference')
+        if rel: record(hyp, r, 'relative %', paper, rel=True)
+        return s + f': **{r["verdict"]}** ({r["basis"]}{power(r["mde"])})' + caveat(t, p), r
 
-    def pairs(pairs, combos):
+    def pairs(hyp, pairs, combos):
         out = []
         for a, b in pairs:
             missing = [n for n in (a, b) if n not in present]
             if missing: out.append(f'  - {a} vs {b}: not run (no {", ".join(missing)})'); continue
             both = [(t, p) for t, p in combos if has(a, t, p) and has(b, t, p)]
             if not both: out.append(f'  - {a} vs {b}: not run on a common task and protocol')
-            out += [diff_line(a, b, t, p)[0] for t, p in both]
+            out += [diff_line(hyp, a, b, t, p)[0] for t, p in both]
         return out
 
     lines = []
     if smoke: lines += ['**Smoke run**: a tiny budget that only checks the pipeline end to end; its verdicts are not evidence.', '']
     lines += ['**Verdicts.** Score: accuracy per frame (planes, brain) or Dice (hcseg). Each difference is paired (same seed, '
               'same test frames), given as mean [95 % interval], the interval bootstrapped over test scans within each seed '
-              'and over seeds; **held** or **did not hold** only when the interval excludes 0, else **undecided**.', '']
+              'and over seeds; **held** or **did not hold** only when the interval excludes 0, else **undecided**. The '
+              'smallest detectable difference is the true difference this design (its seeds and test scans) would find '
+              '80 % of the time: an undecided difference below it cannot be seen here.', '']
 
     lines.append('- **Controls: can each protocol rank encoders?** (supervised - random; a protocol whose control does not '
                  'clearly beat random cannot rank encoders)')
@@ -223,16 +250,19 @@ def summarise_hypotheses(scores:pd.DataFrame, # score table, `SCORE_COLUMNS` (+ 
     else:
         for t, p in combos:
             if not (has('supervised', t, p) and has('random', t, p)): lines.append(f'  - {t} / {p}: not run'); continue
-            s, r = diff_line('supervised', 'random', t, p)
+            s, r = diff_line('control', 'supervised', 'random', t, p)
             if r is None or r['verdict'] != 'held': cannot.add((t, p)); s += ': **cannot rank encoders**'
             lines.append(s)
+    for rc in recs: rc['trusted'] = (rc['task'], rc['protocol']) not in cannot
 
-    lines.append('- **AWCL > SimCLR and SimCLR > random**')
-    lines += pairs([('awcl-fine', 'simclr'), ('simclr', 'random')], combos)
+    lines.append('- **AWCL > SimCLR, AWCL > scan metadata, SimCLR > random**')
+    lines += pairs('awcl > simclr', [('awcl-fine', 'simclr')], combos)
+    lines += pairs('awcl > scan', [('awcl-fine', 'scan')], combos) if 'scan' in present else []
+    lines += pairs('simclr > random', [('simclr', 'random')], combos)
 
     lines.append('- **Fine > coarse on the fine-grained task (brain planes)**')
-    lines += pairs([('awcl-fine', 'awcl-coarse')], [(t, p) for t, p in combos if t == 'brain']) if any(t == 'brain' for t, _ in combos) \
-             else ['  - not run (no brain task)']
+    lines += pairs('fine > coarse', [('awcl-fine', 'awcl-coarse')], [(t, p) for t, p in combos if t == 'brain']) \
+             if any(t == 'brain' for t, _ in combos) else ['  - not run (no brain task)']
 
     by_ratio = _ratio_names(scores, ratio_granularity)
     lines.append(f'- **More anatomy positives help** (Spearman rho of score with anatomy ratio over (ratio, seed) cells, '
@@ -243,12 +273,12 @@ def summarise_hypotheses(scores:pd.DataFrame, # score table, `SCORE_COLUMNS` (+ 
             if not all(has(n, t, p) for n in by_ratio.values()): continue
             try: r = ratio_trend(scores, by_ratio, t, p, n_boot, seed)
             except AwclError as e: lines.append(f'  - {t} / {p}: **not comparable** ({e})'); continue
-            n_cmp[0] += 1
+            record('more positives', r, 'rho')
             rho = (f'rho {r["rho"]:+.2f} [{r["lo"]:+.2f}, {r["hi"]:+.2f}]' if np.isfinite(r['rho'])
                    else 'rho undefined (the same score at every ratio)')
             lines.append(f'  - {t} / {p}: {rho}, mean score by ratio '
                          + ', '.join(f'{x:g}: {m:.3f}' for x, m in zip(r['ratios'], r['means']))
-                         + f': **{r["verdict"]}** ({r["basis"]})' + caveat(t, p))
+                         + f': **{r["verdict"]}** ({r["basis"]}{power(r["mde"]).replace("difference", "rho")})' + caveat(t, p))
 
     lines.append('- **Cross-domain segmentation** (paper: AWCL +13.8 % Dice over ImageNet, +7.1 % over the best contrastive baseline)')
     seg = [(t, p) for t, p in combos if t == 'hcseg']
@@ -260,15 +290,65 @@ def summarise_hypotheses(scores:pd.DataFrame, # score table, `SCORE_COLUMNS` (+ 
         best = max(cands, key=mean) if cands else None
         for label, b in [('imagenet', 'imagenet' if has('imagenet', t, p) else None), ('best contrastive baseline', best)]:
             if b is None: lines.append(f'  - {t} / {p}: vs {label}: not run'); continue
-            s, r = diff_line('awcl-fine', b, t, p, rel=True)
+            paper = PAPER_SEG_GAIN[label]
+            s, r = diff_line(f'seg vs {label}', 'awcl-fine', b, t, p, rel=True, paper=paper)
             if r is not None:
-                paper = PAPER_SEG_GAIN[label]
                 where = 'inside' if r['rel_lo'] <= paper <= r['rel_hi'] else 'above' if paper > r['rel_hi'] else 'below'
                 s += f"; the paper's +{paper} % is {where} the interval"
+                k = seeds_needed(paper, r['rel_mde'], r['n_seeds'])
+                if k > 0: s += (f'; detecting +{paper} % at 80 % power takes about {k} seed{"s" if k > 1 else ""} of '
+                                f'{r["n_scans"]} test scans (smallest detectable here {r["rel_mde"]:.1f} %)')
                 if label != 'imagenet': s += (f' ({b} is the best of {", ".join(cands)} by mean Dice on these test frames; '
                                               'the choice is not in the interval and favours the baseline)')
             lines.append(s)
 
-    lines += ['', f'{n_cmp[0]} comparisons: at 95 %, about 1 in 20 differences that are truly zero still gets a decided '
-              f'verdict by chance (about {n_cmp[0] / 20:.1f} here).']
-    return '\n'.join(lines) + '\n'
+    n_cmp = sum(r['statistic'] != 'relative %' for r in recs)
+    lines += ['', f'{n_cmp} comparisons: at 95 %, about 1 in 20 differences that are truly zero still gets a decided '
+              f'verdict by chance (about {n_cmp / 20:.1f} here).']
+    return '\n'.join(lines) + '\n', pd.DataFrame(recs, columns=VERDICT_COLUMNS)
+
+def summarise_hypotheses(scores:pd.DataFrame, # score table, `SCORE_COLUMNS` (+ method, granularity, anatomy_ratio for the sweep)
+                         smoke:bool=False, # a smoke run: say that its verdicts are not evidence
+                         ratio_granularity:str='fine', # the AWCL granularity of the anatomy-ratio sweep
+                         n_boot:int=2000, # bootstrap resamples per comparison
+                         seed:int=0, # seed of the resampling
+                        ) -> str:
+    "The study's verdicts on the paper's hypotheses, as markdown, computed from the per-frame score table."
+    return study_verdicts(scores, smoke, ratio_granularity, n_boot, seed)[0]
+
+# %% ../nbs/30a_stats.ipynb #1abdbcfd
+VERDICT_COLOURS = {'held': '#1a9850', 'did not hold': '#d73027', 'undecided': '#7f7f7f'}
+
+def forest_plot(verdicts:pd.DataFrame, # from `study_verdicts`: `VERDICT_COLUMNS`
+                title:str|None=None, # the figure's title (e.g. seeds and test scans)
+               ):
+    "A forest plot of the study's paired differences (and anatomy-ratio trends) with their intervals, the zero line and the paper's claims."
+    import matplotlib.pyplot as plt
+    from matplotlib.lines import Line2D
+    panels = [(k, verdicts[verdicts.statistic == k].iloc[::-1]) for k in ('difference', 'rho')]
+    panels = [(k, d) for k, d in panels if len(d)]
+    if not panels: raise AwclError('verdicts: no paired difference or trend to plot')
+    h = [len(d) for _, d in panels]
+    fig, axs = plt.subplots(len(panels), 1, figsize=(8, 0.28 * sum(h) + 1.2 + 0.6 * len(panels)), squeeze=False,
+                            gridspec_kw=dict(height_ratios=h))
+    for ax, (k, d) in zip(axs[:, 0], panels):
+        y = np.arange(len(d))
+        for yi, r in zip(y, d.itertuples()):
+            c = VERDICT_COLOURS[r.verdict]
+            ax.plot([r.lo, r.hi], [yi, yi], color=c, lw=2)
+            ax.plot(r.estimate, yi, 'o', color=c, mfc=c if r.trusted else 'white', ms=6)
+            if np.isfinite(r.paper): ax.plot(r.paper, yi, 'x', color='red', ms=7, mew=2)
+        ax.axvline(0, color='black', lw=0.8)
+        ax.set_yticks(y, [f'{r.hypothesis}: {r.a} vs {r.b}, {r.task}/{r.protocol}' if k == 'difference' else
+                          f'{r.hypothesis}: {r.task}/{r.protocol}' for r in d.itertuples()], fontsize=7)
+        ax.set_xlabel('paired difference in score (accuracy or Dice), 95 % interval' if k == 'difference'
+                      else "Spearman's rho of score with anatomy ratio, 95 % interval", fontsize=8)
+        ax.grid(axis='y', visible=False)
+    keys = [Line2D([], [], color=c, marker='o', lw=2, label=v) for v, c in VERDICT_COLOURS.items()]
+    keys += [Line2D([], [], color='grey', marker='o', mfc='white', lw=0, label='protocol cannot rank encoders'),
+             Line2D([], [], color='red', marker='x', lw=0, mew=2, label="paper's claimed effect")]
+    fig.tight_layout(rect=(0, 0, 1, 1 - 0.9 / fig.get_figheight()))
+    fig.legend(handles=keys, fontsize=7, loc='upper center', ncol=3, frameon=False,
+               bbox_to_anchor=(0.5, 1 - (0.3 if title else 0.05) / fig.get_figheight()))
+    if title: fig.suptitle(title, fontsize=9, y=1 - 0.05 / fig.get_figheight(), va='top')
+    return fig

@@ -117,18 +117,20 @@ def subsample_scans(df:pd.DataFrame, # frame table with a `scan` column
 
 # %% ../nbs/31_run_study.ipynb #325c5e47
 STUDY_PRESETS = {
-    'smoke': dict(),   # the notebook's own defaults: tiny phantoms, five encoders, one seed, a few steps
+    'smoke': dict(),   # the notebook's own defaults: tiny phantoms, six encoders, one seed, a few steps
 
-    'cpu': dict(preset='cpu', phantoms={}, seg_phantoms={}, methods=['random', 'imagenet', 'supervised', 'simclr', 'awcl-coarse', 'awcl-fine'],
+    'cpu': dict(preset='cpu', phantoms={}, seg_phantoms={}, methods=['random', 'imagenet', 'supervised', 'simclr', 'scan', 'awcl-coarse', 'awcl-fine'],
                 ratios=[0.5, 1.0], seeds=[0], pretrain_bs=None, eval_size=None, protocols=['linear', 'knn', 'frozen'],
                 label_budget={'planes': 1.0, 'brain': 1.0, 'hcseg': 0.25},
                 finetune_steps=None, seg_steps=None, eval_frames=None, tsne=True),
+    'decide': None,    # the cpu grid over seeds 0-2: set below
     'paper': dict(preset='paper', phantoms={}, seg_phantoms={},
                   methods=['random', 'imagenet', 'supervised', 'simclr', 'scan', 'supcon', 'awcl-coarse', 'awcl-fine'],
                   ratios=[0.1, 0.3, 0.5, 0.8, 1.0], seeds=[0, 1, 2], pretrain_bs=None, eval_size=224,
                   protocols=['linear', 'knn', 'finetune', 'frozen'], finetune_steps=None, seg_steps=None, eval_frames=None,
                   tsne=True),
 }
+STUDY_PRESETS['decide'] = dict(STUDY_PRESETS['cpu'], seeds=[0, 1, 2], tsne=False)
 
 def study_notebook() -> Path:
     "The study notebook: `nbs/30_study.ipynb` of a source checkout, else `study.ipynb`, package data of the installed wheel."

@@ -14,8 +14,9 @@ from fastcore.script import call_parse, store_true
 from .core import AwclError, cli_errors, rng, FRAME_COLUMNS, OPTIONAL_COLUMNS, SPLITS
 
 # %% auto #0
-__all__ = ['FINE_TO_COARSE', 'STYLE_RANGES', 'STYLE_RANGES_B', 'DOMAINS', 'DWELL', 'TRANSITION', 'PHANTOM_COLUMNS', 'scan_style',
-           'phantom_frame', 'make_phantoms', 'awcl_synth']
+__all__ = ['FINE_TO_COARSE', 'STYLE_RANGES', 'STYLE_RANGES_B', 'DOMAINS', 'DWELL', 'TRANSITION', 'PHANTOM_COLUMNS',
+           'GENERATOR_VERSION', 'PHANTOM_DEFAULT', 'SEG_PHANTOM_DEFAULT', 'IID_DEFAULT', 'scan_style', 'phantom_frame',
+           'make_phantoms', 'awcl_synth']
 
 # %% ../nbs/01_synthetic.ipynb #61b961ea
 FINE_TO_COARSE = {
@@ -139,19 +140,20 @@ def _draw_head(fine, T, u, v, R, tex, inc, ratio, q=1., rim=1.):
     T += _band(np.abs(rho - (1 - t/2)), t/2, R*ratio)*(2.0*rim*inc(u, v/ratio**2) - T)
     _paint(T, _band(_seg(u, v, (-0.86, 0), (0.86, 0)), 0.02, R), 0.8)    # midline (falx)
     _paint(T, _inside(_ell(u, v, 0.42, 0, 0.13, 0.07), R*0.07), 0.01)    # cavum septi pellucidi
-    if fine == 'head-tt':      # thalami: a pair of grey ovals astride the midline
-        for s in (-1, 1): _paint(T, _inside(_ell(u, v, -0.02, s*0.21, 0.3, 0.18, s*0.4), R*0.18), 0.025, q)
+    if fine == 'head-tt':      # thalami: a pair of large grey ovals astride the midline, the third ventricle between
+        for s in (-1, 1): _paint(T, _inside(_ell(u, v, -0.05, s*0.22, 0.4, 0.2, s*0.35), R*0.2), 0.03, q)
+        _paint(T, _band(_seg(u, v, (-0.3, 0), (0.2, 0)), 0.035, R), 1.0, q)
     elif fine == 'head-tv':    # atria of the lateral ventricles (black) holding the bright choroid plexus
         for s in (-1, 1):
-            _paint(T, _inside(_ell(u, v, -0.3, s*0.36, 0.36, 0.12, -s*0.25), R*0.12), 0.003, q)
-            _paint(T, _inside(_ell(u, v, -0.38, s*0.37, 0.18, 0.07, -s*0.25), R*0.07), 1.2, q)
-    elif fine == 'head-tc':    # cerebellar hemispheres joined by the vermis, the cisterna magna behind them
+            _paint(T, _inside(_ell(u, v, -0.28, s*0.4, 0.46, 0.17, -s*0.25), R*0.17), 0.003, q)
+            _paint(T, _inside(_ell(u, v, -0.36, s*0.41, 0.26, 0.1, -s*0.25), R*0.1), 1.4, q)
+    elif fine == 'head-tc':    # cerebellar hemispheres joined by the bright vermis, the black cisterna magna behind them
         for s in (-1, 1):
-            r = _ell(u, v, -0.5, s*0.2, 0.18, 0.18)
-            _paint(T, _inside(r, R*0.18), 0.03, q)
-            _paint(T, _band(np.abs(r - 0.9), 0.12, R*0.18), 0.8, q)
-        _paint(T, _inside(_ell(u, v, -0.5, 0, 0.12, 0.08), R*0.08), 1.1, q)
-        _paint(T, _inside(_ell(u, v, -0.78, 0, 0.11, 0.32), R*0.11), 0.003, q)
+            r = _ell(u, v, -0.45, s*0.24, 0.26, 0.26)
+            _paint(T, _inside(r, R*0.26), 0.03, q)
+            _paint(T, _band(np.abs(r - 0.88), 0.14, R*0.26), 1.0, q)
+        _paint(T, _inside(_ell(u, v, -0.45, 0, 0.17, 0.1), R*0.1), 1.4, q)
+        _paint(T, _inside(_ell(u, v, -0.76, 0, 0.12, 0.4), R*0.12), 0.003, q)
     return []
 
 def _spine(T, u, v, R):
@@ -518,23 +520,34 @@ def make_phantoms(out:str|Path, # folder to write into (created if missing)
     df['mask'] = [None if pd.isna(m) else str(out/m) for m in df['mask']]
     return df
 
+# %% ../nbs/01_synthetic.ipynb #aee27796
+GENERATOR_VERSION = 2
+PHANTOM_DEFAULT = dict(n_scans=220, frames_per_scan=30, size=128, seed=0, splits=(0.2, 0.03, 0.77), sweep=True, labelled=0.25)
+SEG_PHANTOM_DEFAULT = dict(n_scans=60, frames_per_scan=8, size=128, seed=0, splits=(0.4, 0.2, 0.4), domain='B',
+                           classes=['head-tt', 'head-tv', 'head-tc'])   # the cross-domain segmentation target
+IID_DEFAULT = dict(n_scans=40, frames_per_scan=30, size=128, seed=0, splits=(0.6, 0.2, 0.2), sweep=False, labelled=1.0)
+
 # %% ../nbs/01_synthetic.ipynb #7fd252ce
 @call_parse
 def awcl_synth(out:str=None, # folder to write the phantoms into (required)
-               n_scans:int=40, # number of scans
-               frames_per_scan:int=30, # frames per scan
-               size:int=128, # side of the square images in pixels
+               n_scans:int=None, # number of scans (default: the study's 220; --iid: 40)
+               frames_per_scan:int=None, # frames per scan (default 30)
+               size:int=None, # side of the square images in pixels (default 128)
                seed:int=0, # random seed: same seed, same bytes
-               sweep:store_true=False, # every scan a probe sweep through planes and transitions (clinical video)
-               labelled:float=1.0, # fraction of frames with plane labels, in (0, 1]
+               iid:store_true=False, # independent, fully labelled frames (awcl's first generator) instead of the study's sweeps
+               sweep:store_true=False, # probe sweeps (the default already; kept for older scripts)
+               labelled:float=None, # fraction of frames with plane labels, in (0, 1] (default: sweeps 0.25, --iid 1.0)
                domain:str='A', # the machine: A (pretraining) or B (cross-domain target)
               ):
-    "Write a synthetic fetal ultrasound dataset: images/, masks/ (heads) and frames.csv."
+    "Write a synthetic fetal ultrasound dataset (by default the study's phantoms: scan sweeps, a labelled minority): images/, masks/ (heads) and frames.csv."
     with cli_errors('awcl-synth'):
         if out is None: raise AwclError('--out is required: the folder to write the phantoms into')
+        if iid and sweep: raise AwclError('--iid and --sweep exclude each other: independent frames or probe sweeps')
+        base = IID_DEFAULT if iid else PHANTOM_DEFAULT
+        p = dict(base, **{k: v for k, v in dict(n_scans=n_scans, frames_per_scan=frames_per_scan, size=size,
+                                                labelled=labelled).items() if v is not None}, seed=seed, domain=domain)
         t0 = time.perf_counter()
-        df = make_phantoms(out, n_scans=n_scans, frames_per_scan=frames_per_scan, size=size, seed=seed,
-                           sweep=sweep, labelled=labelled, domain=domain, progress=True)
+        df = make_phantoms(out, **p, progress=True)
         print(f'awcl-synth: {len(df)} frames from {df.scan.nunique()} scans in {Path(out).resolve()} '
-              f'({df.fine.notna().sum()} labelled, domain {domain}{", sweeps" if sweep else ""}; '
+              f'({df.fine.notna().sum()} labelled, domain {domain}{", independent frames" if iid else ", sweeps"}; '
               f'{time.perf_counter() - t0:.1f} s)')
