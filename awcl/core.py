@@ -4,14 +4,14 @@
 
 # %% ../nbs/00_core.ipynb #670fd989
 from __future__ import annotations
-import os, sys, contextlib, hashlib, warnings
+import os, io, sys, json, contextlib, hashlib, warnings
 from pathlib import Path
-import numpy as np
+import numpy as np, pandas as pd
 
 # %% auto #0
-__all__ = ['FRAME_COLUMNS', 'OPTIONAL_COLUMNS', 'SPLITS', 'PROVENANCE_PACKAGES', 'AwclError', 'cli_errors', 'atomic_path',
-           'atomic_write', 'atomic_torch_save', 'git_commit', 'cpu_model', 'provenance', 'table_key', 'rng',
-           'torch_rng']
+__all__ = ['FRAME_COLUMNS', 'OPTIONAL_COLUMNS', 'SPLITS', 'PROVENANCE_PACKAGES', 'ON_BAD', 'NA_WORDS', 'IGNORED_KEYS',
+           'AwclError', 'stream_lines', 'cli_errors', 'atomic_path', 'atomic_write', 'atomic_torch_save', 'git_commit',
+           'cpu_model', 'provenance', 'table_key', 'file_key', 'stale_keys', 'rng', 'torch_rng']
 
 # %% ../nbs/00_core.ipynb #0970d47a
 warnings.filterwarnings('ignore', message=r'`torch.jit.script` is deprecated', category=FutureWarning)
@@ -26,10 +26,18 @@ class AwclError(ValueError):
     "An error caused by the user's input; its message names the file, row or parameter at fault."
 
 # %% ../nbs/00_core.ipynb #4cf564dd
+def stream_lines():
+    "Make stdout and stderr line-buffered when they are a file or a pipe, so that a command's progress lines reach a log as they happen."
+    for f in (sys.stdout, sys.stderr):
+        if hasattr(f, 'reconfigure') and not (hasattr(f, 'isatty') and f.isatty()):
+            try: f.reconfigure(line_buffering=True)
+            except (ValueError, OSError): pass   # a stream that cannot be reconfigured (e.g. already detached)
+
 @contextlib.contextmanager
 def cli_errors(prog:str, # command name, printed before the message
               ):
-    "Turn input errors raised inside the block into a one-line message on stderr and exit status 2."
+    "Turn input errors raised inside the block into a one-line message on stderr and exit status 2; progress lines stream."
+    stream_lines()
     try: yield
     except KeyboardInterrupt:
         print(f'{prog}: interrupted', file=sys.stderr); sys.exit(130)
@@ -112,6 +120,100 @@ def table_key(df, # a frame table (pandas DataFrame)
     import pandas as pd
     t = df[[c for c in cols if c in df.columns]].astype(str)
     return hashlib.sha1(pd.util.hash_pandas_object(t, index=False).to_numpy().tobytes()).hexdigest()[:16]
+
+# %% ../nbs/00_core.ipynb #7619918b
+ON_BAD = ('error', 'skip')                       # what to do with files that cannot be read
+
+def _text(f:Path) -> str:
+    "The text of the file `f`: UTF-8, a leading byte-order mark dropped; else AwclError naming the first bad byte's line."
+    try: data = Path(f).read_bytes()
+    except FileNotFoundError: raise AwclError(f'{f}: no such file') from None
+    except OSError as e: raise AwclError(f'{f}: cannot read it ({e.strerror or type(e).__name__})') from None
+    if data.startswith(b'\xef\xbb\xbf'): data = data[3:]   # Excel's "CSV UTF-8" starts with a byte-order mark
+    try: return data.decode('utf-8')
+    except UnicodeDecodeError as e:
+        line = data.count(b'\n', 0, e.start) + 1
+        raise AwclError(f'{f}: not UTF-8 text (byte 0x{data[e.start]:02x} at line {line}); save it as UTF-8') from None
+
+def _comma_header(f, text:str):
+    "AwclError naming `f` if its header is one column holding `;` or a tab: a table with another separator."
+    head = text.lstrip('\r\n').split('\n', 1)[0].rstrip('\r')
+    if ',' in head: return
+    for sep, name in ((';', '`;`'), ('\t', 'tab')):
+        if sep in head:
+            shown = head.replace('\t', '\\t')
+            raise AwclError(f'{f}: one column `{shown}`: awcl reads comma-separated tables; this one looks {name}-separated')
+
+def _read_table(f:Path, **kwargs) -> pd.DataFrame:
+    "Read the csv `f` as text (only empty cells are missing; names and values stripped), or raise AwclError naming it."
+    text = _text(f)
+    if not text.strip(): raise AwclError(f'{f}: not a readable csv table (empty file)')
+    if 'sep' not in kwargs: _comma_header(f, text)
+    try: t = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, na_values=[''], **kwargs)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as e:
+        reason = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        raise AwclError(f'{f}: not a readable csv table ({reason})') from None
+    t.columns = [str(c).strip() for c in t.columns]
+    for c in t.columns: t[c] = t[c].str.strip().replace('', np.nan)
+    return t
+
+def _row(bad) -> int:
+    "1-based data row of the first True in `bad`."
+    return int(np.flatnonzero(np.asarray(bad))[0]) + 1
+
+def _where(f, r:int) -> str: return f'{f}: data row {r} (file line {r+1})'
+
+def _need(t:pd.DataFrame, cols, f):
+    "Raise AwclError naming `f` and the first column of `cols` that `t` lacks."
+    for c in cols:
+        if c not in t.columns: raise AwclError(f'{f}: missing column `{c}` (it has: {", ".join(map(str, t.columns))})')
+
+def _filled(t:pd.DataFrame, cols, f):
+    "Raise AwclError naming `f`, the row and the column of the first empty cell in `cols`."
+    for c in cols:
+        if t[c].isna().any(): raise AwclError(f'{_where(f, _row(t[c].isna()))}: column `{c}` is empty')
+
+def _floats(t:pd.DataFrame, col:str, f) -> pd.Series:
+    "Column `col` as floats (empty cells NaN); a cell that is not a number raises AwclError naming its row."
+    x = pd.to_numeric(t[col], errors='coerce').astype(float)
+    bad = t[col].notna() & x.isna()
+    if bad.any(): raise AwclError(f'{_where(f, _row(bad))}: column `{col}` is {t[col][bad].iloc[0]!r}, not a number')
+    return x
+
+NA_WORDS = ('nan', 'none', 'null', 'na', 'n/a')   # cell texts (any case) that mean "no label" in `fine` and `coarse`
+
+def _na_words(t:pd.DataFrame, cols, f) -> pd.DataFrame:
+    "`t` with the cells of `cols` that hold a missing-value word (`NA_WORDS`) made missing, and one warning naming `f`."
+    hit = {c: t[c].str.lower().isin(NA_WORDS) for c in cols if c in t}
+    n = sum(int(h.sum()) for h in hit.values())
+    if n:
+        c = next(c for c, h in hit.items() if h.any()); r = _row(hit[c])
+        warnings.warn(f'{f}: {n} label cell(s) hold a missing-value word and are read as unlabelled '
+                      f'(first: {t[c].iloc[r-1]!r} in data row {r}, column `{c}`)', stacklevel=4)
+        for c, h in hit.items(): t.loc[h, c] = np.nan
+    return t
+
+# %% ../nbs/00_core.ipynb #3364f990
+def file_key(path:str|Path, # a file (e.g. an `encoder.pth`), or `random`/`imagenet`
+            ) -> str:
+    "A short content hash of a file (e.g. an `encoder.pth`), or the string itself for `random`/`imagenet`."
+    p = Path(str(path))
+    return hashlib.sha1(p.read_bytes()).hexdigest()[:16] if p.is_file() else str(path)
+
+IGNORED_KEYS = ('provenance',)   # how a result was made (versions, commit, time), not what it is
+
+def stale_keys(folder:str|Path, # a run or evaluation folder
+               config:dict, # the configuration that would make it now
+              ) -> list|None:
+    "None when `folder` holds no finished result; else the keys whose value differs from its `config.json` ([] = reusable)."
+    folder = Path(folder)
+    try: m = json.loads((folder/'metrics.json').read_text())
+    except (OSError, ValueError): return None             # absent, or unreadable: not finished
+    if m.get('status', 'complete') != 'complete': return None   # stopped (e.g. a non-finite loss): not finished
+    try: old = json.loads((folder/'config.json').read_text())
+    except (OSError, ValueError): return ['config.json']
+    new = json.loads(json.dumps(config, default=str))
+    return sorted(k for k in set(old) | set(new) if k not in IGNORED_KEYS and old.get(k) != new.get(k))
 
 # %% ../nbs/00_core.ipynb #25152fb3
 def rng(seed:int, # the run's seed

@@ -10,13 +10,13 @@ import numpy as np, pandas as pd
 from PIL import Image, ImageFile
 from fastcore.script import call_parse
 from .core import FRAME_COLUMNS, OPTIONAL_COLUMNS, SPLITS, AwclError, cli_errors, rng
+from .core import ON_BAD, NA_WORDS, _text, _comma_header, _read_table, _row, _where, _need, _filled, _floats, _na_words   # table reading, shared with awcl.video
 
 # %% auto #0
-__all__ = ['FORMATS', 'ON_BAD', 'IMAGE_SUFFIXES', 'FPDB_TABLE', 'HC18_TABLE', 'FRAMES_TABLE', 'NA_WORDS', 'MAX_IMAGE_PIXELS',
-           'BAD_COLUMNS', 'project_root', 'shared_data_dir', 'shared_data', 'detect_format', 'read_frames',
-           'skipped_files', 'granularity_map', 'load_gray', 'check_images', 'drop_bad', 'hc18_mask', 'fit_ellipse',
-           'ellipse_perimeter', 'head_circumference_mm', 'split_by_scan', 'check_scan_disjoint', 'summarise',
-           'awcl_data']
+__all__ = ['FORMATS', 'IMAGE_SUFFIXES', 'FPDB_TABLE', 'HC18_TABLE', 'FRAMES_TABLE', 'MAX_IMAGE_PIXELS', 'BAD_COLUMNS',
+           'project_root', 'shared_data_dir', 'shared_data', 'detect_format', 'read_frames', 'skipped_files',
+           'granularity_map', 'load_gray', 'check_images', 'drop_bad', 'hc18_mask', 'fit_ellipse', 'ellipse_perimeter',
+           'head_circumference_mm', 'split_by_scan', 'check_scan_disjoint', 'summarise', 'awcl_data']
 
 # %% ../nbs/00_data.ipynb #440e687a
 def project_root(start:Path|str|None=None, # folder to start from; the current folder by default
@@ -49,80 +49,10 @@ def shared_data(name:str, # a sample in the real-data folder, e.g. 'hc18' or 'fe
 
 # %% ../nbs/00_data.ipynb #87e9bfb2
 FORMATS = ('auto', 'fpdb', 'hc18', 'folders', 'csv', 'video')
-ON_BAD = ('error', 'skip')                       # what to do with files that cannot be read
 IMAGE_SUFFIXES = ('.png', '.jpg', '.jpeg', '.bmp', '.tif', '.tiff')
 FPDB_TABLE, HC18_TABLE, FRAMES_TABLE = 'FETAL_PLANES_DB_data.csv', 'training_set_pixel_size_and_HC.csv', 'frames.csv'
 
 def _abspath(p) -> str: return os.path.abspath(os.path.expanduser(str(p)))
-
-def _text(f:Path) -> str:
-    "The text of the file `f`: UTF-8, a leading byte-order mark dropped; else AwclError naming the first bad byte's line."
-    try: data = Path(f).read_bytes()
-    except FileNotFoundError: raise AwclError(f'{f}: no such file') from None
-    except OSError as e: raise AwclError(f'{f}: cannot read it ({e.strerror or type(e).__name__})') from None
-    if data.startswith(b'\xef\xbb\xbf'): data = data[3:]   # Excel's "CSV UTF-8" starts with a byte-order mark
-    try: return data.decode('utf-8')
-    except UnicodeDecodeError as e:
-        line = data.count(b'\n', 0, e.start) + 1
-        raise AwclError(f'{f}: not UTF-8 text (byte 0x{data[e.start]:02x} at line {line}); save it as UTF-8') from None
-
-def _comma_header(f, text:str):
-    "AwclError naming `f` if its header is one column holding `;` or a tab: a table with another separator."
-    head = text.lstrip('\r\n').split('\n', 1)[0].rstrip('\r')
-    if ',' in head: return
-    for sep, name in ((';', '`;`'), ('\t', 'tab')):
-        if sep in head:
-            shown = head.replace('\t', '\\t')
-            raise AwclError(f'{f}: one column `{shown}`: awcl reads comma-separated tables; this one looks {name}-separated')
-
-def _read_table(f:Path, **kwargs) -> pd.DataFrame:
-    "Read the csv `f` as text (only empty cells are missing; names and values stripped), or raise AwclError naming it."
-    text = _text(f)
-    if not text.strip(): raise AwclError(f'{f}: not a readable csv table (empty file)')
-    if 'sep' not in kwargs: _comma_header(f, text)
-    try: t = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, na_values=[''], **kwargs)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError) as e:
-        reason = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-        raise AwclError(f'{f}: not a readable csv table ({reason})') from None
-    t.columns = [str(c).strip() for c in t.columns]
-    for c in t.columns: t[c] = t[c].str.strip().replace('', np.nan)
-    return t
-
-def _row(bad) -> int:
-    "1-based data row of the first True in `bad`."
-    return int(np.flatnonzero(np.asarray(bad))[0]) + 1
-
-def _where(f, r:int) -> str: return f'{f}: data row {r} (file line {r+1})'
-
-def _need(t:pd.DataFrame, cols, f):
-    "Raise AwclError naming `f` and the first column of `cols` that `t` lacks."
-    for c in cols:
-        if c not in t.columns: raise AwclError(f'{f}: missing column `{c}` (it has: {", ".join(map(str, t.columns))})')
-
-def _filled(t:pd.DataFrame, cols, f):
-    "Raise AwclError naming `f`, the row and the column of the first empty cell in `cols`."
-    for c in cols:
-        if t[c].isna().any(): raise AwclError(f'{_where(f, _row(t[c].isna()))}: column `{c}` is empty')
-
-def _floats(t:pd.DataFrame, col:str, f) -> pd.Series:
-    "Column `col` as floats (empty cells NaN); a cell that is not a number raises AwclError naming its row."
-    x = pd.to_numeric(t[col], errors='coerce').astype(float)
-    bad = t[col].notna() & x.isna()
-    if bad.any(): raise AwclError(f'{_where(f, _row(bad))}: column `{col}` is {t[col][bad].iloc[0]!r}, not a number')
-    return x
-
-NA_WORDS = ('nan', 'none', 'null', 'na', 'n/a')   # cell texts (any case) that mean "no label" in `fine` and `coarse`
-
-def _na_words(t:pd.DataFrame, cols, f) -> pd.DataFrame:
-    "`t` with the cells of `cols` that hold a missing-value word (`NA_WORDS`) made missing, and one warning naming `f`."
-    hit = {c: t[c].str.lower().isin(NA_WORDS) for c in cols if c in t}
-    n = sum(int(h.sum()) for h in hit.values())
-    if n:
-        c = next(c for c, h in hit.items() if h.any()); r = _row(hit[c])
-        warnings.warn(f'{f}: {n} label cell(s) hold a missing-value word and are read as unlabelled '
-                      f'(first: {t[c].iloc[r-1]!r} in data row {r}, column `{c}`)', stacklevel=4)
-        for c, h in hit.items(): t.loc[h, c] = np.nan
-    return t
 
 # %% ../nbs/00_data.ipynb #5598d09e
 def _fpdb_table(root:Path) -> pd.DataFrame:

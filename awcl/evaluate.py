@@ -197,7 +197,7 @@ def awcl_eval(task:str=None, # `planes`, `brain` or `hcseg` (required)
         if len(skipped):
             print(f'awcl-eval: warning: left out {len(skipped)} unreadable files (first: {skipped.path.iloc[0]}: {skipped.reason.iloc[0]})', file=sys.stderr)
         from awcl.models import create_encoder
-        from awcl.study import file_key, stale_keys
+        from awcl.core import file_key, stale_keys
         create_encoder(arch, init=encoder)          # a bad arch, missing ImageNet weights or a foreign file fail now
         kw = {k: v for k, v in dict(bs=bs, lr=lr, epochs=epochs).items() if v is not None}
         kw['progress'] = True          # the frame cache's bar while frames decode (and segmentation's training bars)

@@ -8,15 +8,15 @@ import ast, contextlib, hashlib, json, os, sys, time
 from pathlib import Path
 from typing import Annotated
 import numpy as np, pandas as pd
-from .core import AwclError, cli_errors, rng, table_key   # table_key: re-exported, it lives in core
+from .core import AwclError, cli_errors, rng, table_key, file_key, stale_keys, IGNORED_KEYS   # re-exported: they live in core
 from .data import split_by_scan, check_scan_disjoint
 from fastcore.script import call_parse
 from fastcore.xtras import modified_env
 
 # %% auto #0
-__all__ = ['BASELINES', 'IGNORED_KEYS', 'RESULT_COLUMNS', 'STUDY_PRESETS', 'INLINE_BACKEND', 'method_specs', 'partition_scans',
-           'file_key', 'stale_keys', 'results_frame', 'subsample_scans', 'study_notebook', 'study_parameters',
-           'run_study', 'study_checks', 'check_study_parameters', 'awcl_study']
+__all__ = ['BASELINES', 'RESULT_COLUMNS', 'STUDY_PRESETS', 'INLINE_BACKEND', 'method_specs', 'partition_scans', 'results_frame',
+           'subsample_scans', 'study_notebook', 'study_parameters', 'run_study', 'study_checks',
+           'check_study_parameters', 'awcl_study']
 
 # %% ../nbs/31_run_study.ipynb #f9b5467f
 BASELINES = ('random', 'imagenet', 'supervised', 'simclr', 'scan', 'supcon')
@@ -67,28 +67,6 @@ def partition_scans(df:pd.DataFrame, # a frame table, with or without a `split` 
         if not len(part): raise AwclError(f'partition_scans: no {name} scans among the {t.scan.nunique()} scans of the table')
     pre.attrs, down.attrs = dict(df.attrs), dict(df.attrs)
     return pre, down
-
-# %% ../nbs/31_run_study.ipynb #e0bf276a
-def file_key(path:str|Path, # a file (e.g. an `encoder.pth`), or `random`/`imagenet`
-            ) -> str:
-    "A short content hash of a file (e.g. an `encoder.pth`), or the string itself for `random`/`imagenet`."
-    p = Path(str(path))
-    return hashlib.sha1(p.read_bytes()).hexdigest()[:16] if p.is_file() else str(path)
-
-IGNORED_KEYS = ('provenance',)   # how a result was made (versions, commit, time), not what it is
-
-def stale_keys(folder:str|Path, # a run or evaluation folder
-               config:dict, # the configuration that would make it now
-              ) -> list|None:
-    "None when `folder` holds no finished result; else the keys whose value differs from its `config.json` ([] = reusable)."
-    folder = Path(folder)
-    try: m = json.loads((folder/'metrics.json').read_text())
-    except (OSError, ValueError): return None             # absent, or unreadable: not finished
-    if m.get('status', 'complete') != 'complete': return None   # stopped (e.g. a non-finite loss): not finished
-    try: old = json.loads((folder/'config.json').read_text())
-    except (OSError, ValueError): return ['config.json']
-    new = json.loads(json.dumps(config, default=str))
-    return sorted(k for k in set(old) | set(new) if k not in IGNORED_KEYS and old.get(k) != new.get(k))
 
 # %% ../nbs/31_run_study.ipynb #cfffb670
 RESULT_COLUMNS = ['method', 'granularity', 'anatomy_ratio', 'positive', 'task', 'protocol', 'seed',

@@ -8,8 +8,7 @@ import os, re, warnings
 from pathlib import Path
 from typing import Iterator
 import numpy as np, pandas as pd
-from .core import FRAME_COLUMNS, AwclError
-from .data import NA_WORDS, ON_BAD, _read_table, _na_words, _row
+from .core import FRAME_COLUMNS, AwclError, NA_WORDS, ON_BAD, _read_table, _na_words, _row
 
 # %% auto #0
 __all__ = ['VIDEO_SUFFIXES', 'DICOM_SUFFIXES', 'US_MULTIFRAME', 'LABELS_TABLE', 'media_kind', 'media_files', 'write_video',

@@ -7,7 +7,7 @@ the output must match exactly. A change that alters results must update the refe
 
     AWCL_UPDATE_REFERENCE=1 python -m pytest tests/
 """
-import json, math, os, shutil, subprocess, sys
+import json, math, os, shutil, subprocess, sys, time
 from pathlib import Path
 import pytest
 
@@ -67,3 +67,30 @@ def check_reference(name:str, got):
         ref.write_text(json.dumps(got, indent=1) + '\n'); pytest.skip(f'reference rewritten: {ref}')
     diffs = close(got, json.loads(ref.read_text()))
     assert not diffs, f'{name} differs from {ref.name}:\n' + '\n'.join(diffs[:20])
+
+
+@pytest.fixture(scope='session')
+def smoke_study(tmp_path_factory, worker_id) -> Path:
+    """One `awcl-study --preset smoke` for the whole test run, shared by the study, wheel and docs tests (and across
+    pytest-xdist workers: the first to ask runs it under a file lock, the others wait and reuse it). It runs as a user
+    runs it, its output going to a log file, and records how many lines the log held while it ran (`polls.json`), so
+    that a test can check that progress streams. Its phantoms and frames are cached in `cache/` beside it."""
+    from filelock import FileLock
+    base = tmp_path_factory.getbasetemp()
+    root = (base if worker_id == 'master' else base.parent)/'shared-smoke'
+    root.mkdir(exist_ok=True)
+    out, log, polls = root/'smoke', root/'awcl-study.log', []
+    with FileLock(str(root/'.lock')):
+        if not (root/'done').is_file():
+            shutil.rmtree(out, ignore_errors=True)
+            env = {**os.environ, 'AWCL_CACHE': str(root/'cache')}
+            with open(log, 'w') as f:
+                p = subprocess.Popen([exe('awcl-study'), '--preset', 'smoke', '--out', str(out)], stdout=f,
+                                     stderr=subprocess.STDOUT, env=env)
+                t0 = time.time()
+                while p.poll() is None:   # how many lines the log holds while the command runs
+                    polls.append((round(time.time() - t0, 1), log.read_text().count('\n'))); time.sleep(0.5)
+            assert p.returncode == 0, log.read_text()[-3000:]
+            (root/'polls.json').write_text(json.dumps(polls))
+            (root/'done').touch()
+    return out

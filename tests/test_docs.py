@@ -57,11 +57,13 @@ def has_math(nb:str) -> bool:
 
 
 @pytest.fixture(scope='module')
-def site(tmp_path_factory) -> Path:
+def site(tmp_path_factory, smoke_study) -> Path:
+    "The docs site, its study page the shared smoke study (conftest's `smoke_study`: run once for every test)."
     if os.environ.get('AWCL_DOCS_DIR'): return Path(os.environ['AWCL_DOCS_DIR'])
     _require_browser()   # no build for nothing
     out = tmp_path_factory.mktemp('docs')
-    r = subprocess.run([sys.executable, str(ROOT/'tools'/'build-docs'), '--out', str(out)], capture_output=True, text=True)
+    r = subprocess.run([sys.executable, str(ROOT/'tools'/'build-docs'), '--out', str(out), '--study', str(smoke_study/'study.ipynb')],
+                       capture_output=True, text=True)
     print(r.stdout)
     assert r.returncode == 0, f'tools/build-docs failed:\n{r.stdout[-3000:]}\n{r.stderr[-3000:]}'
     return out

@@ -9,7 +9,7 @@ from awcl.data import read_frames
 @pytest.fixture(scope='module')
 def phantoms(tmp_path_factory):
     d = tmp_path_factory.mktemp('ph')/'data'
-    r = run_cli('awcl-synth', '--out', d, '--n-scans', 6, '--frames-per-scan', 10, '--size', 48, '--seed', 1)
+    r = run_cli('awcl-synth', '--out', d, '--n-scans', 6, '--frames-per-scan', 10, '--size', 48, '--seed', 1, '--iid')
     assert r.returncode == 0, r.stderr
     assert '60 frames' in r.stdout
     return d

@@ -19,7 +19,7 @@ EVERY = 4   # step checkpoints: a kill loses at most the steps since the last on
 @pytest.fixture(scope='module')
 def setup(tmp_path_factory):
     root = tmp_path_factory.mktemp('resume')
-    r = run_cli('awcl-synth', '--out', root/'data', '--n-scans', 8, '--frames-per-scan', 10, '--size', 48, '--seed', 2)
+    r = run_cli('awcl-synth', '--out', root/'data', '--n-scans', 8, '--frames-per-scan', 10, '--size', 48, '--seed', 2, '--iid')
     assert r.returncode == 0, r.stderr
     env = {**os.environ, 'AWCL_CACHE': str(root/'cache'), 'OMP_NUM_THREADS': '1'}
     return root, env

@@ -6,32 +6,41 @@ reference deliberately):
 
     AWCL_UPDATE_REFERENCE=1 python -m pytest tests/test_study.py
 """
-import json, math, os
+import json, math, os, subprocess, time
 from pathlib import Path
 import nbformat, pandas as pd, pytest
 from awcl.study import run_study, RESULT_COLUMNS
-from conftest import check_reference
+from conftest import check_reference, exe
 
 METRICS = ['accuracy', 'macro_f1', 'macro_precision', 'macro_recall', 'dice', 'iou', 'hc_mae_mm']
 KEY = ['name', 'task', 'protocol', 'seed']
-ENCODERS = {'random', 'supervised', 'simclr', 'awcl-coarse', 'awcl-fine'}
+ENCODERS = {'random', 'supervised', 'simclr', 'scan', 'awcl-coarse', 'awcl-fine'}
 PROTOCOLS = {'planes': {'linear', 'knn', 'finetune'}, 'brain': {'linear', 'knn', 'finetune'}, 'hcseg': {'frozen', 'finetune'}}
 
 
 @pytest.fixture(scope='module')
-def cache(tmp_path_factory):
-    d = tmp_path_factory.mktemp('cache'); old = os.environ.get('AWCL_CACHE')
+def smoke(smoke_study):
+    "The shared smoke study (conftest.py): `awcl-study --preset smoke`, its output going to a log file."
+    return smoke_study
+
+
+@pytest.fixture(scope='module')
+def cache(smoke):
+    "The shared smoke study's cache folder, which this module's own runs use too (its phantoms are generated once)."
+    d = smoke.parent/'cache'; old = os.environ.get('AWCL_CACHE')
     os.environ['AWCL_CACHE'] = str(d)
     yield d
     if old is None: os.environ.pop('AWCL_CACHE', None)
     else: os.environ['AWCL_CACHE'] = old
 
 
-@pytest.fixture(scope='module')
-def smoke(cache, tmp_path_factory):
-    out = tmp_path_factory.mktemp('study')/'smoke'
-    run_study('smoke', out)
-    return out
+def test_progress_lines_reach_a_log_while_the_study_runs(smoke):
+    "Under a batch scheduler or `> log`, progress lines must arrive as they happen, not all at the end."
+    polls, text = json.loads((smoke.parent/'polls.json').read_text()), (smoke.parent/'awcl-study.log').read_text()
+    final = text.count('\n')
+    assert 'pretrained supervised seed 0' in text and 'awcl-study: smoke study done' in text
+    during = [n for _, n in polls if 0 < n < final]
+    assert len(set(during)) >= 3, f'the log grew only at the end: {polls[-10:]} of {final} lines'
 
 
 def _rows(res:pd.DataFrame) -> list:
@@ -41,11 +50,11 @@ def _rows(res:pd.DataFrame) -> list:
 
 def test_study_writes_everything(smoke):
     for f in ['study.ipynb', 'results.csv', 'scores.csv', 'score_table.csv', 'partition.csv', 'summary.md', 'study.json',
-              'methods_by_task.png', 'pretraining_curves.png']:
+              'methods_by_task.png', 'pretraining_curves.png', 'forest.png', 'verdicts.csv']:
         assert (smoke/f).is_file(), f
     res = pd.read_csv(smoke/'results.csv')
     assert list(res.columns[:len(RESULT_COLUMNS)]) == RESULT_COLUMNS
-    assert set(res.name) == ENCODERS and set(res.method) == {'random', 'supervised', 'simclr', 'awcl'}
+    assert set(res.name) == ENCODERS and set(res.method) == {'random', 'supervised', 'simclr', 'scan', 'awcl'}
     for task, prots in PROTOCOLS.items(): assert set(res.protocol[res.task.eq(task)]) == prots, task
     assert len(res) == len(ENCODERS) * sum(map(len, PROTOCOLS.values()))   # encoders x task protocols, one seed
     cls, seg = res[res.task.ne('hcseg')], res[res.task.eq('hcseg')]
@@ -85,6 +94,18 @@ def test_summary_gives_intervals_and_verdicts(smoke):
     verdicts = ('**held**', '**did not hold**', '**undecided**')
     assert lines and all('[' in l and any(v in l for v in verdicts) for l in lines), [l for l in lines if '[' not in l][:3]
     assert 'seed x ' in summary and 'test scans' in summary
+    assert all('smallest detectable' in l for l in lines if 'not comparable' not in l), 'a comparison without its power'
+    assert '](forest.png)' in summary and 'Machine: ' in summary and ' vs scan ' in summary   # every baseline compared
+
+
+def test_verdicts_table_is_the_summary(smoke):
+    "verdicts.csv holds one row per comparison of summary.md (relative rows beside their difference), forest.png draws them."
+    v, summary = pd.read_csv(smoke/'verdicts.csv'), (smoke/'summary.md').read_text()
+    n = int(summary.split(' comparisons: ')[0].split()[-1])
+    assert (v.statistic != 'relative %').sum() == n and set(v.verdict) <= {'held', 'did not hold', 'undecided'}
+    d = v[v.statistic == 'difference']
+    assert ((d.lo <= d.estimate + 1e-9) & (d.estimate <= d.hi + 1e-9)).all() and (v.mde.dropna() >= 0).all()
+    assert set(v.hypothesis) >= {'control', 'awcl > simclr', 'awcl > scan', 'simclr > random', 'fine > coarse'}
 
 
 def test_study_matches_reference(smoke):
@@ -135,7 +156,7 @@ def test_study_and_run_folders_record_provenance(smoke):
     assert all(len(k) == 16 for k in st['frames_keys'].values())
     runs = [json.loads(p.read_text()) for p in (smoke/'pretrain').glob('*/config.json')]
     evals = [json.loads(p.read_text()) for p in (smoke/'eval').glob('*/*/config.json')]
-    assert len(runs) == 4 and len(evals) == len(ENCODERS) * 8
+    assert len(runs) == 5 and len(evals) == len(ENCODERS) * 8
     for rec in [st] + runs + evals:
         p = rec['provenance']
         assert p['packages']['torch'] and p['packages']['awcl'] and p['python'] and 'git_commit' in p and p['time']
