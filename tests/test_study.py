@@ -24,7 +24,7 @@ def smoke(smoke_study):
     return smoke_study
 
 
-@pytest.fixture(scope='module')
+@pytest.fixture(scope='module', autouse=True)
 def cache(smoke):
     "The shared smoke study's cache folder, which this module's own runs use too (its phantoms are generated once)."
     d = smoke.parent/'cache'; old = os.environ.get('AWCL_CACHE')
