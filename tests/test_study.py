@@ -136,6 +136,8 @@ def test_stale_results_are_recomputed(smoke, tmp_path):
     assert (ev/'planes-finetune'/'metrics.json').stat().st_mtime_ns != ft                    # other steps: recomputed
     assert json.loads((ev/'planes-finetune'/'config.json').read_text())['steps'] == 3
     assert json.loads((ev/'planes-finetune'/'metrics.json').read_text())['steps'] == 3
+    summary = (out/'summary.md').read_text()                  # one encoder: nothing to compare, no forest plot
+    assert not (out/'forest.png').exists() and 'forest.png' not in summary and 'Scores' in summary
 
 
 def test_one_frame_cache_serves_every_method(smoke, cache):
