@@ -9,33 +9,22 @@ import math, warnings
 from pathlib import Path
 from types import SimpleNamespace
 import numpy as np, pandas as pd, torch, torch.nn as nn
-from torch.optim.swa_utils import update_bn
-from fastai.learner import Learner
-from fastai.callback.core import Callback
-from fastai.callback.schedule import *  # noqa: F401 (adds fit_one_cycle)
-from fastai.data.core import DataLoaders
-from fastai.metrics import accuracy
-from fastai.optimizer import Adam
-from fastai.torch_core import params
-from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import StandardScaler
-from sklearn.linear_model import LogisticRegression
-from sklearn.neighbors import KNeighborsClassifier
-from sklearn.exceptions import ConvergenceWarning
-from sklearn.metrics import accuracy_score, f1_score, precision_score, recall_score, confusion_matrix
 from .core import AwclError, SPLITS, rng, torch_rng, atomic_path
 from .data import split_by_scan, check_scan_disjoint
 from .cache import load_frames, FrameData, Loader
+from sklearn.metrics import accuracy_score
 from .models import create_encoder, feature_dim, GrayToRGB
 from .embed import extract_features
 from .views import ViewConfig, make_views
+# The protocols, each in *probes*, re-exported so that `from awcl.classify import ...` keeps working:
+from .probes import (classification_metrics, LINEAR_CS, linear_probe, KNN_K, knn_probe, FINETUNE_VIEWS, FINETUNE_STEPS,
+                         FINETUNE_LR, EVAL_EVERY, BN_BS, finetune_batches, reestimate_bn, FinetuneViews, KeepBest, classifier,
+                         finetune_steps, finetune, _predict, _in_order, _check_int)
+
 
 # %% auto #0
-__all__ = ['CLASS_TASKS', 'PROBES', 'PROTOCOLS', 'HEAD_ANATOMIES', 'BRAIN_EXCLUDED', 'LINEAR_CS', 'KNN_K', 'FINETUNE_VIEWS',
-           'FINETUNE_STEPS', 'FINETUNE_LR', 'EVAL_EVERY', 'BN_BS', 'task_frames', 'apply_label_budget',
-           'classification_metrics', 'linear_probe', 'knn_probe', 'finetune_batches', 'reestimate_bn', 'FinetuneViews',
-           'KeepBest', 'classifier', 'finetune_steps', 'finetune', 'plot_confusion', 'save_confusion', 'run_probes',
-           'run_classification']
+__all__ = ['CLASS_TASKS', 'PROBES', 'PROTOCOLS', 'HEAD_ANATOMIES', 'BRAIN_EXCLUDED', 'task_frames', 'apply_label_budget',
+           'plot_confusion', 'save_confusion', 'run_probes', 'run_classification']
 
 # %% ../nbs/20_classification.ipynb #8456b55d
 CLASS_TASKS = ('planes', 'brain')             # classification tasks: standard planes (coarse), fine brain planes
@@ -109,207 +98,6 @@ def apply_label_budget(t:pd.DataFrame, # rows of a task with `label`, `scan` and
     if todo: raise AwclError(f'label_budget={label_budget} keeps {n_keep} of {len(scans)} train scans, which leaves '
                              f'class {sorted(todo)[0]!r} without training frames')
     return t[t.split.ne('train') | t.scan.isin(keep)].reset_index(drop=True)
-
-# %% ../nbs/20_classification.ipynb #24f5bf03
-def classification_metrics(y_true, # true class names
-                           y_pred, # predicted class names
-                           classes:list, # all class names, in the confusion matrix's order
-                          ) -> dict:
-    "Accuracy, macro F1/precision/recall and the confusion matrix (rows true, columns predicted), as plain Python."
-    y_true, y_pred = np.asarray(y_true).astype(str), np.asarray(y_pred).astype(str)
-    macro = dict(average='macro', zero_division=0)
-    return dict(accuracy=float(accuracy_score(y_true, y_pred)), macro_f1=float(f1_score(y_true, y_pred, **macro)),
-                macro_precision=float(precision_score(y_true, y_pred, **macro)),
-                macro_recall=float(recall_score(y_true, y_pred, **macro)),
-                confusion=confusion_matrix(y_true, y_pred, labels=list(classes)).tolist())
-
-# %% ../nbs/20_classification.ipynb #08a23d40
-LINEAR_CS = (1e-3, 1e-2, 1e-1, 1.0, 10.0)     # inverse L2 strengths tried by the linear probe
-
-def linear_probe(train_x:np.ndarray, # `[N, dim]` features the classifier is fitted on
-                 train_y, # their labels
-                 valid_x:np.ndarray, # `[M, dim]` features that choose `C`
-                 valid_y, # their labels
-                 Cs:tuple=LINEAR_CS, # candidate inverse regularisation strengths
-                ) -> tuple:
-    "The fitted `StandardScaler` + `LogisticRegression` pipeline with the best valid accuracy, its `C` and that accuracy."
-    best = None
-    for C in Cs:
-        clf = make_pipeline(StandardScaler(), LogisticRegression(C=C, max_iter=5000))
-        with warnings.catch_warnings():
-            warnings.simplefilter('ignore', ConvergenceWarning)
-            clf.fit(train_x, np.asarray(train_y))
-        acc = accuracy_score(np.asarray(valid_y), clf.predict(valid_x))
-        if best is None or acc > best[2]: best = (clf, float(C), float(acc))
-    return best
-
-# %% ../nbs/20_classification.ipynb #b3fe2b1e
-KNN_K = 20                                    # neighbours of the k-NN probe
-
-def knn_probe(train_x:np.ndarray, # `[N, dim]` features of the training frames
-              train_y, # their labels
-              k:int=KNN_K, # neighbours; capped at the number of training frames
-             ) -> tuple:
-    "The fitted cosine k-NN classifier and the `k` it uses."
-    if int(k) != k or k < 1: raise AwclError(f'k={k!r} must be an integer >= 1')
-    k = min(int(k), len(train_x))
-    return KNeighborsClassifier(n_neighbors=k, metric='cosine').fit(train_x, np.asarray(train_y)), k
-
-# %% ../nbs/20_classification.ipynb #45aea5e3
-FINETUNE_VIEWS = dict(scale=(0.6, 1.0))       # `ViewConfig` overrides for fine-tuning: mild crops
-FINETUNE_STEPS = 200                          # default optimiser steps of fine-tuning, head warm-up included
-FINETUNE_LR = 3e-3                            # default peak learning rate of the head (the encoder's: a tenth)
-EVAL_EVERY = 25                               # steps between valid evaluations (model selection)
-BN_BS = 128                                   # batch size of BatchNorm re-estimation, as `extract_features`
-
-def finetune_batches(n:int, # training frames
-                     bs:int, # batch size
-                     seed:int, # seeds the permutations
-                     rounds:list, # the number of batches of each round (fastai epoch)
-                    ) -> list[list]:
-    "The batches of each round: a stream of seeded permutations of `n` rows, cut into batches (no lone last frame)."
-    stream, p = [], 0
-    while len(stream) < sum(rounds):                    # passes over the data, each a seeded permutation
-        perm = rng(seed, 'finetune-batches', p).permutation(n).tolist(); p += 1
-        b = [perm[i:i + bs] for i in range(0, n, bs)]
-        if len(b) > 1 and len(b[-1]) < 2: last = b.pop(); b[-1] = b[-1] + last
-        stream += b
-    cut = np.cumsum([0, *rounds])
-    return [stream[a:z] for a, z in zip(cut[:-1], cut[1:])]
-
-def _in_order(n:int, bs:int) -> list[list]: return [list(range(i, min(i + bs, n))) for i in range(0, n, bs)]
-
-@torch.no_grad()
-def reestimate_bn(model:nn.Module, # takes float frames in [0,1]
-                  frames:torch.Tensor, # clean uint8 frames `[N,1,H,W]`
-                  bs:int=BN_BS, # frames per batch (`BN_BS`, as `extract_features`)
-                 ):
-    "Re-estimate every BatchNorm layer's statistics of `model` on `frames`, as `extract_features` does."
-    dev = next(model.parameters()).device
-    update_bn((frames[i:i + bs].to(dev).float() / 255 for i in range(0, len(frames), bs)), model)
-
-class FinetuneViews(Callback):
-    "A fine-tuning phase: each round's batches, seeded views, a frozen encoder kept in eval mode, clean BatchNorm statistics before evaluation."
-    order = 0
-    def __init__(self, cfg:ViewConfig, # the training views
-                 seed:int, # seeds the views (with the global step)
-                 bn_frames:torch.Tensor, # clean uint8 training frames to re-estimate BatchNorm on before evaluating
-                 step0:int, # optimiser steps of earlier phases (the views' step count starts there)
-                 frozen:bool, # the head-only warm-up: encoder in eval mode, no BatchNorm re-estimation
-                 rounds:list, # the batches of each round (fastai epoch), as `finetune_batches` cuts them
-                ):
-        self.cfg, self.seed, self.bn_frames, self.step0, self.frozen, self.rounds = cfg, seed, bn_frames, step0, frozen, rounds
-    def before_epoch(self): self.dls.train.set(self.rounds[self.epoch])
-    def before_train(self):
-        if self.frozen: self.model[1].eval()                 # the warm-up keeps the encoder's clean statistics
-    def before_batch(self):
-        x = self.xb[0]
-        if self.training: x = make_views(x, self.cfg, torch_rng(self.seed, 'finetune-views', self.step0 + self.train_iter))
-        else: x = x.float() / 255
-        self.learn.xb = (x,)
-    def before_validate(self):
-        if not self.frozen: reestimate_bn(self.model, self.bn_frames)   # frozen: they are clean already
-
-class KeepBest(Callback):
-    "After each evaluation: append it to `curve`; keep the state with the best valid accuracy (then loss) in `best`."
-    order = 60                                              # after the Recorder (50) has the round's values
-    def __init__(self, step0:int, # optimiser steps of earlier phases (added to this phase's step count)
-                 curve:list, # each evaluation is appended to it as a dict (shared by the phases)
-                 best:dict, # updated in place with the best `key`, `step` and model `state` (shared by the phases)
-                ): self.step0, self.curve, self.best = step0, curve, best
-    def after_epoch(self):
-        tl, vl, acc = (float(v) for v in self.recorder.values[-1])
-        step = self.step0 + self.train_iter
-        self.curve.append(dict(step=step, train_loss=tl, valid_loss=vl, valid_accuracy=acc))
-        if not self.best or (acc, -vl) > self.best['key']:
-            self.best.update(key=(acc, -vl), step=step, state={k: v.detach().clone() for k, v in self.model.state_dict().items()})
-
-def classifier(encoder:nn.Module, # a ResNet with `fc = nn.Identity()`
-               n_classes:int, # number of classes (outputs of the head)
-               arch:str='resnet18', # the encoder's torchvision ResNet (sets the head's input size)
-               seed:int=0, # seeds the head
-              ) -> nn.Sequential:
-    "Grey frames in [0,1] -> `GrayToRGB` -> encoder -> linear head (logits)."
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(seed + 1)
-        head = nn.Linear(feature_dim(arch), n_classes)
-    return nn.Sequential(GrayToRGB(), encoder, head)
-
-@torch.no_grad()
-def _predict(model, frames, bs=256) -> np.ndarray:
-    model.eval(); dev = next(model.parameters()).device
-    return torch.cat([model(frames[i:i + bs].to(dev).float() / 255).argmax(1).cpu()
-                      for i in range(0, len(frames), bs)]).numpy()
-
-def _rounds(n:int, every:int) -> list:
-    "`n` steps cut into nearly equal rounds of at most `every`."
-    return [len(a) for a in np.array_split(np.arange(n), math.ceil(n / every))] if n else []
-
-def _check_int(name, v, lo):
-    if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < lo: raise AwclError(f'{name}={v!r} must be an integer >= {lo}')
-
-def finetune_steps(n_train:int, # training frames
-                   bs:int, # batch size (at least 2)
-                   steps:int|None=None, # optimiser steps in all (default `FINETUNE_STEPS`)
-                   warmup_steps:int|None=None, # of which head-only on the frozen encoder (default a quarter)
-                   epochs:int|None=None, # instead of `steps`: that many passes over the `n_train` frames
-                  ) -> tuple:
-    "`(steps, warmup_steps)` from what was given: `steps` (default `FINETUNE_STEPS`) or `epochs` of `n_train` frames."
-    _check_int('bs', bs, 2)
-    if epochs is not None:
-        if steps is not None: raise AwclError(f'give steps={steps!r} or epochs={epochs!r}, not both (epochs is an alias)')
-        _check_int('epochs', epochs, 1)
-        steps = epochs * max(1, n_train // bs + (n_train % bs > 1))          # `finetune_batches` per pass
-    steps = FINETUNE_STEPS if steps is None else steps
-    _check_int('steps', steps, 1)
-    warmup_steps = steps // 4 if warmup_steps is None else warmup_steps
-    _check_int('warmup_steps', warmup_steps, 0)
-    if warmup_steps >= steps: raise AwclError(f'warmup_steps={warmup_steps} must be less than steps={steps}')
-    return int(steps), int(warmup_steps)
-
-def finetune(encoder:nn.Module, # the initial encoder (trained in place)
-             frames:torch.Tensor, # uint8 frames `[N,1,S,S]` of the task
-             y:np.ndarray, # int class id per frame
-             split:np.ndarray, # `train`/`valid`/`test` per frame
-             n_classes:int, # number of classes (the ids in `y` are below it)
-             arch:str='resnet18', # the encoder's torchvision ResNet
-             steps:int|None=None, # optimiser steps in all (default `FINETUNE_STEPS`)
-             warmup_steps:int|None=None, # of which head-only on the frozen encoder (default a quarter)
-             bs:int=32, # batch size
-             lr:float=FINETUNE_LR, # peak learning rate of the head (encoder: lr/10)
-             eval_every:int=EVAL_EVERY, # steps between valid evaluations
-             seed:int=0, # seeds the head, the batches and the views
-             device:str|None=None, # `cuda` or `cpu`; default: cuda when available
-             epochs:int|None=None, # alias of `steps`: that many passes over the train frames
-            ) -> tuple[nn.Module, dict]:
-    "Warm up a linear head on the frozen encoder, then train the whole network; the best model on valid (eval mode) and its history."
-    dev = torch.device(device or ('cuda' if torch.cuda.is_available() else 'cpu'))
-    tr, va = np.flatnonzero(split == 'train'), np.flatnonzero(split == 'valid')
-    steps, warmup_steps = finetune_steps(len(tr), bs, steps, warmup_steps, epochs)
-    _check_int('eval_every', eval_every, 1)
-    cfg = ViewConfig(size=frames.shape[-1], **FINETUNE_VIEWS)
-    model = classifier(encoder, n_classes, arch, seed).to(dev)
-    reestimate_bn(model, frames[tr])
-    phases = _rounds(warmup_steps, eval_every), _rounds(steps - warmup_steps, eval_every)
-    stream = finetune_batches(len(tr), bs, seed, phases[0] + phases[1])
-    y = np.asarray(y, np.int64)
-    curve, best = [], {}
-    for frozen, rounds, r0 in ((True, phases[0], 0), (False, phases[1], len(phases[0]))):
-        if not rounds: continue
-        mine = stream[r0:r0 + len(rounds)]
-        dls = DataLoaders(Loader(FrameData(frames, (y[tr],), rows=tr), mine[0]),
-                          Loader(FrameData(frames, (y[va],), rows=va), _in_order(len(va), 256)), device=dev)
-        step0 = sum(phases[0]) * (not frozen)
-        cbs = [FinetuneViews(cfg, seed, frames[tr], step0, frozen, mine), KeepBest(step0, curve, best)]
-        learn = Learner(dls, model, loss_func=nn.CrossEntropyLoss(), opt_func=Adam, metrics=accuracy, cbs=cbs,
-                        splitter=lambda m: [params(m[1]), params(m[2])], train_bn=False)
-        with learn.no_bar(), learn.no_logging():
-            if frozen: learn.freeze(); learn.fit_one_cycle(len(rounds), lr)
-            else: learn.unfreeze(); learn.fit_one_cycle(len(rounds), slice(lr / 10, lr))
-    model.load_state_dict(best['state']); model.eval()
-    return model, dict(steps=steps, warmup_steps=warmup_steps, epochs=epochs, lr=lr, bs=bs, eval_every=eval_every,
-                       best_step=best['step'], train_loss=[c['train_loss'] for c in curve],
-                       valid_loss=[c['valid_loss'] for c in curve], valid_curve=curve)
 
 # %% ../nbs/20_classification.ipynb #937be92b
 def plot_confusion(confusion, # counts, rows true, columns predicted

@@ -13,8 +13,8 @@ from .core import AwclError, atomic_torch_save
 
 # %% auto #0
 __all__ = ['ARCHS', 'IMAGENET_MEAN', 'IMAGENET_STD', 'feature_dim', 'imagenet_weights_path', 'imagenet_available',
-           'imagenet_state', 'load_encoder_state', 'create_encoder', 'GrayToRGB', 'projector', 'ContrastiveModel',
-           'create_model', 'save_encoder', 'load_encoder']
+           'imagenet_state', 'load_encoder_state', 'create_encoder', 'GrayToRGB', 'projector', 'EncoderModel',
+           'ContrastiveModel', 'SupervisedModel', 'create_model', 'save_encoder', 'load_encoder']
 
 # %% ../nbs/11a_models.ipynb #4074122d
 ARCHS = {  # name -> (constructor, ImageNet weights enum, feature size)
@@ -120,17 +120,34 @@ def projector(in_dim:int=512, # size of the encoder feature *h*
     "The official code's projection head: Linear -> ReLU -> Linear."
     return nn.Sequential(nn.Linear(in_dim, hidden), nn.ReLU(inplace=True), nn.Linear(hidden, out_dim))
 
-class ContrastiveModel(nn.Module):
+class EncoderModel(nn.Module):
+    "Grey frames -> encoder feature *h*: the body every pretraining model shares; subclasses add the head on *h*."
+    def __init__(self, encoder:nn.Module, # a ResNet with `fc = nn.Identity()` (RGB input)
+                ):
+        super().__init__()
+        self.stem, self.encoder = GrayToRGB(), encoder
+    def features(self, x): return self.encoder(self.stem(x))
+
+class ContrastiveModel(EncoderModel):
     "Grey frames -> encoder feature *h* -> projection *z* (L2-normalised). Shared by AWCL and every contrastive baseline."
     def __init__(self, encoder:nn.Module, # a ResNet with `fc = nn.Identity()`
                  feat_dim:int=512, # size of its feature *h* (`feature_dim(arch)`)
                  hidden:int=512, # width of the projector's hidden layer
                  out_dim:int=128, # size of the projection *z*
                 ):
-        super().__init__()
-        self.stem, self.encoder, self.projector = GrayToRGB(), encoder, projector(feat_dim, hidden, out_dim)
-    def features(self, x): return self.encoder(self.stem(x))
+        super().__init__(encoder)
+        self.projector = projector(feat_dim, hidden, out_dim)
     def forward(self, x): return F.normalize(self.projector(self.features(x)).float(), dim=1)
+
+class SupervisedModel(EncoderModel):
+    "Grey frames -> encoder feature *h* -> class logits: the control, trained on the same data, views and schedule."
+    def __init__(self, encoder:nn.Module, # a torchvision ResNet with `fc = nn.Identity()` (RGB input)
+                 feat_dim:int, # size of the encoder's feature, `feature_dim(arch)`
+                 n_classes:int, # number of anatomy classes (outputs of the linear head)
+                ):
+        super().__init__(encoder)
+        self.head = nn.Linear(feat_dim, n_classes)
+    def forward(self, x): return self.head(self.features(x))
 
 def create_model(arch:str='resnet18', # torchvision ResNet name
                  init:str|Path='random', # `random`, `imagenet` or an `encoder.pth`

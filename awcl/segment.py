@@ -4,34 +4,21 @@
 
 # %% ../nbs/21_segmentation.ipynb #405ca814
 from __future__ import annotations
-import copy, math
+import math
 from pathlib import Path
-import numpy as np, pandas as pd, torch, torch.nn as nn, torch.nn.functional as F
+import numpy as np, pandas as pd, torch, torch.nn as nn
 from scipy import ndimage as ndi
 from sklearn.metrics import f1_score, jaccard_score
-from torch.optim.swa_utils import update_bn
-from fastprogress.fastprogress import progress_bar
-from fastai.learner import Learner
-from fastai.callback.core import Callback
-from fastai.callback.tracker import TrackerCallback
-from fastai.callback.training import BnFreeze
-from fastai.callback.schedule import *  # noqa: F401 (adds fit_one_cycle)
-from fastai.data.core import DataLoaders
-from fastai.losses import CrossEntropyLossFlat
-from fastai.metrics import Dice, JaccardCoeff
-from fastai.optimizer import Adam
-from fastai.vision.models.unet import DynamicUnet
-from .core import AwclError, SPLITS, rng, torch_rng, atomic_path
+from .core import AwclError, SPLITS, rng, atomic_path
 from .data import hc18_mask, load_gray, head_circumference_mm, split_by_scan, check_scan_disjoint
-from .cache import frame_cache, FrameData, Loader
-from .models import create_encoder, GrayToRGB
-from .sampler import ShuffledBatchSampler
+from .cache import frame_cache
+# The protocols, in *decoders*, re-exported so that `from awcl.segment import ...` keeps working:
+from .decoders import (StepBatches, SegCallback, FPNHead, DECODERS, seg_model, seg_encoder, decoder_params, PROTOCOLS,
+                           SEG_DEFAULTS, seg_protocol, KeepBest, seg_learner, seg_fit)
 
 # %% auto #0
-__all__ = ['DECODERS', 'PROTOCOLS', 'SEG_DEFAULTS', 'fill_outline', 'head_mask', 'seg_frames', 'load_seg_data', 'StepBatches',
-           'SegCallback', 'FPNHead', 'seg_model', 'seg_encoder', 'decoder_params', 'seg_protocol', 'KeepBest',
-           'seg_learner', 'seg_fit', 'frame_scores', 'seg_metrics', 'predict_masks', 'show_segmentations',
-           'run_segmentation']
+__all__ = ['fill_outline', 'head_mask', 'seg_frames', 'load_seg_data', 'frame_scores', 'seg_metrics', 'predict_masks',
+           'show_segmentations', 'run_segmentation']
 
 # %% ../nbs/21_segmentation.ipynb #c743dc5a
 def _crop(m:np.ndarray, margin:int=5) -> tuple:
@@ -131,172 +118,6 @@ def load_seg_data(df:pd.DataFrame, # segmentation frames (see `seg_frames`)
     "Letterboxed frames (uint8 `[N,1,S,S]`), filled head masks (uint8 0/1, same shape) and pixel sizes in mm at that size."
     c = frame_cache(df, size, masks=head_mask, progress=progress, **kwargs)
     return torch.from_numpy(np.array(c.frames)), torch.from_numpy(np.array(c.masks)), df['pixel_mm'].to_numpy(float) / c.scales
-
-# %% ../nbs/21_segmentation.ipynb #df17cb27
-class StepBatches:
-    "`per_epoch` batches per (fastai) epoch, taken in turn from seeded passes of a `ShuffledBatchSampler` over `n` rows."
-    def __init__(self, n:int, # rows to batch
-                 bs:int, # batch size (a pass drops a lone last row)
-                 per_epoch:int|None=None, # batches per fastai epoch (None: one pass over the rows)
-                 seed:int=0, # seeds the shuffle of each pass
-                ):
-        self.passes = ShuffledBatchSampler(n, bs, seed=seed, drop_last=n % bs == 1)
-        self.per_epoch, self.epoch = per_epoch or len(self.passes), 0
-    def set_epoch(self, epoch:int): self.epoch = epoch
-    def __len__(self): return self.per_epoch
-    def __iter__(self):
-        k, start = len(self.passes), self.epoch * self.per_epoch
-        for g in range(start, start + self.per_epoch):
-            if g % k == 0 or g == start: self.passes.set_epoch(g // k); batches = list(self.passes)
-            yield batches[g % k]
-
-class SegCallback(Callback):
-    "Sets each epoch's batch order; turns uint8 batches into floats and class targets, with a paired random flip in training."
-    order = 0
-    def __init__(self, sampler:StepBatches, # the training batches, set to each epoch
-                 seed:int=0, # seeds the flips
-                 flip_p:float=0.5, # probability of flipping a training frame and its mask left-right
-                ):
-        self.sampler, self.seed, self.flip_p = sampler, seed, flip_p
-    def before_epoch(self): self.sampler.set_epoch(self.epoch)
-    def before_batch(self):
-        x, y = self.xb[0].float() / 255, self.yb[0].long()
-        if self.training and self.flip_p > 0:
-            f = (torch.rand(len(x), generator=torch_rng(self.seed, 'seg-flip', self.epoch, self.iter)) < self.flip_p)
-            f = f.to(x.device).view(-1, 1, 1, 1)
-            x, y = torch.where(f, x.flip(-1), x), torch.where(f, y.flip(-1), y)
-        self.learn.xb, self.learn.yb = (x,), (y[:, 0],)
-
-# %% ../nbs/21_segmentation.ipynb #f689a61f
-def _stages(body:nn.Sequential, x:torch.Tensor) -> list:
-    "The outputs of the four ResNet stages (`layer1`-`layer4`) of an encoder body."
-    x, out = body[:4](x), []
-    for layer in body[4:]: x = layer(x); out.append(x)
-    return out
-
-class FPNHead(nn.Module):
-    "A light decoder on `body`'s four stages: 1x1 convs to `width`, top-down upsample-and-add, 3x3 conv, 1x1 conv, upsample."
-    def __init__(self, body:nn.Sequential, # encoder body: stem (4 modules) then 4 stages
-                 chs:list, # channels of the four stages
-                 width:int=64, # channels of the pyramid
-                 n_out:int=2): # output classes
-        super().__init__()
-        self.body, self.lateral = body, nn.ModuleList(nn.Conv2d(c, width, 1) for c in chs)
-        self.head = nn.Sequential(nn.Conv2d(width, width, 3, padding=1, bias=False), nn.BatchNorm2d(width),
-                                  nn.ReLU(inplace=True), nn.Conv2d(width, n_out, 1))
-    def forward(self, x):
-        feats = _stages(self.body, x)
-        y = self.lateral[-1](feats[-1])
-        for f, lat in zip(feats[-2::-1], self.lateral[-2::-1]):
-            y = lat(f) + F.interpolate(y, size=f.shape[-2:], mode='bilinear', align_corners=False)
-        return F.interpolate(self.head(y), size=x.shape[-2:], mode='bilinear', align_corners=False)
-
-DECODERS = ('unet', 'light')
-
-def seg_model(arch:str='resnet18', # torchvision ResNet, see `awcl.models.ARCHS`
-              encoder:str|Path='random', # `random`, `imagenet`, or an awcl `encoder.pth`
-              size:int=64, # side of the square input
-              seed:int=0, # seeds the encoder (if random) and the decoder
-              decoder:str='unet', # `unet` (fastai's DynamicUnet) or `light` (`FPNHead`)
-              width:int=64, # channels of the light decoder
-             ) -> nn.Sequential:
-    "`GrayToRGB` -> encoder body + decoder -> 2-class logits `[B,2,size,size]`; `seg_encoder(m)` is the body."
-    if int(size) != size or size < 32: raise AwclError(f'size={size!r}: segmentation needs at least 32 px (a ResNet downsamples 32 times)')
-    if decoder not in DECODERS: raise AwclError(f'decoder={decoder!r}: choose one of {", ".join(DECODERS)}')
-    enc = create_encoder(arch, init=encoder, seed=seed)
-    body = nn.Sequential(*list(enc.children())[:-2])
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(seed + 1)
-        if decoder == 'unet': dec = DynamicUnet(body, 2, (size, size))
-        else:
-            chs = [[m for m in stage.modules() if isinstance(m, nn.BatchNorm2d)][-1].num_features for stage in body[4:]]
-            dec = FPNHead(body, chs, width)
-    return nn.Sequential(GrayToRGB(), dec)
-
-def seg_encoder(model:nn.Sequential, # a `seg_model`
-               ) -> nn.Module:
-    "The encoder body inside a `seg_model`."
-    return model[1].body if isinstance(model[1], FPNHead) else model[1][0]
-
-def decoder_params(model:nn.Sequential, # a `seg_model`
-                  ) -> int:
-    "Number of parameters of a `seg_model` outside its encoder body."
-    enc = {id(p) for p in seg_encoder(model).parameters()}
-    return sum(p.numel() for p in model.parameters() if id(p) not in enc)
-
-# %% ../nbs/21_segmentation.ipynb #c08b4a1d
-PROTOCOLS = ('frozen', 'finetune')
-SEG_DEFAULTS = {'frozen': dict(steps=200, bs=32, lr=3e-3), 'finetune': dict(steps=120, bs=16, lr=1e-3)}
-
-def seg_protocol(protocol:str, # `frozen`, `finetune`, or `linear` (an alias of `frozen`)
-                ) -> str:
-    "`protocol` checked, with `linear` read as `frozen`."
-    if protocol == 'linear': return 'frozen'
-    if protocol not in PROTOCOLS: raise AwclError(f'protocol={protocol!r}: choose one of {", ".join(PROTOCOLS)} (linear is frozen)')
-    return protocol
-
-class KeepBest(TrackerCallback):
-    "Keep the model state of the best `monitor` value in memory; restore it after fitting (`best_epoch` says which)."
-    order = TrackerCallback.order + 1
-    def __init__(self, monitor:str='dice', # recorded metric to track: highest is best (lowest for a loss or error)
-                ): super().__init__(monitor=monitor); self.state = self.best_epoch = None
-    def before_fit(self): super().before_fit(); self.state = self.best_epoch = None
-    def after_epoch(self):
-        super().after_epoch()
-        if self.new_best: self.state, self.best_epoch = copy.deepcopy(self.learn.model.state_dict()), self.epoch
-    def after_fit(self):
-        super().after_fit()
-        if self.state is not None: self.learn.model.load_state_dict(self.state)
-
-def _seq_batches(n, bs): return [list(range(i, min(i + bs, n))) for i in range(0, n, bs)]
-
-def seg_learner(train:tuple, # `(frames, masks)` uint8 `[N,1,S,S]` of the training split
-                valid:tuple, # `(frames, masks)` of the validation split
-                encoder:str|Path='random', # `random`, `imagenet`, or an awcl `encoder.pth`
-                protocol:str='frozen', # `frozen` (light decoder on a frozen encoder; `linear` is an alias) or `finetune`
-                arch:str='resnet18', # torchvision ResNet
-                bs:int|None=None, # batch size; default: the protocol's (`SEG_DEFAULTS`)
-                lr:float|None=None, # peak learning rate (decoder); default: the protocol's
-                seed:int=0, # seeds the model, the batch order and the flips
-                device:str|None=None, # `cuda` or `cpu`; default: cuda when available
-                path:str|Path='.', # fastai's working folder (nothing is written there)
-                steps_per_epoch:int|None=None, # optimiser steps between validations; default: one pass of the training frames
-                width:int=64, # channels of the light decoder (`frozen`)
-               ) -> Learner:
-    "A fastai `Learner` that segments the head on `encoder` under `protocol`; it keeps the checkpoint of best valid Dice."
-    protocol = seg_protocol(protocol)
-    bs, lr = bs or SEG_DEFAULTS[protocol]['bs'], lr or SEG_DEFAULTS[protocol]['lr']
-    if int(bs) != bs or bs < 2: raise AwclError(f'bs={bs!r} must be an integer >= 2')
-    (tr_x, tr_y), (va_x, va_y) = train, valid
-    if len(tr_x) < 2: raise AwclError(f'{len(tr_x)} training frames: segmentation needs at least 2')
-    dev = torch.device(device or ('cuda' if torch.cuda.is_available() else 'cpu'))
-    model = seg_model(arch, encoder, tr_x.shape[-1], seed, decoder='light' if protocol == 'frozen' else 'unet', width=width)
-    body, cbs = seg_encoder(model), []
-    model.to(dev)
-    chunks = torch.tensor_split(tr_x, -(-len(tr_x) // bs))          # balanced, so none holds a single frame
-    update_bn((x.float() / 255 for x in chunks), nn.Sequential(model[0], body), device=dev)
-    if protocol == 'frozen':
-        body.requires_grad_(False)
-        cbs.append(BnFreeze())
-    batches = StepBatches(len(tr_x), bs, steps_per_epoch, seed)
-    dls = DataLoaders(Loader(FrameData(tr_x, (tr_y,)), batches), Loader(FrameData(va_x, (va_y,)), _seq_batches(len(va_x), bs)),
-                      device=dev)
-    enc = {id(p) for p in body.parameters()}
-    split = lambda m: [list(seg_encoder(m).parameters()), [p for p in m.parameters() if id(p) not in enc]]
-    return Learner(dls, model, loss_func=CrossEntropyLossFlat(axis=1), opt_func=Adam, lr=lr, splitter=split,
-                   metrics=[Dice(), JaccardCoeff()], cbs=[SegCallback(batches, seed), KeepBest('dice')] + cbs, path=path)
-
-def seg_fit(learn:Learner, # a `seg_learner`
-            epochs:int, # validations (fastai epochs of `steps_per_epoch` steps each)
-            protocol:str='frozen', # `finetune` trains the encoder at a tenth of `learn.lr`
-            progress:bool=False, # show fastprogress bars and the per-epoch table
-           ) -> Learner:
-    "One-cycle training of a `seg_learner`, then the checkpoint of best valid Dice restored."
-    lr = slice(learn.lr / 10, learn.lr) if seg_protocol(protocol) == 'finetune' else learn.lr
-    if progress: learn.fit_one_cycle(epochs, lr)
-    else:
-        with learn.no_bar(), learn.no_logging(): learn.fit_one_cycle(epochs, lr)
-    return learn
 
 # %% ../nbs/21_segmentation.ipynb #64648efb
 def frame_scores(pred:np.ndarray, # predicted head masks, bool `[N,H,W]`

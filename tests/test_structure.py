@@ -1,9 +1,11 @@
 """The package's layout: no import cycle among awcl's modules, counting imports inside functions too (a lazy import
-hides a cycle from Python, not from a reader)."""
+hides a cycle from Python, not from a reader), and no module a newcomer cannot read in one sitting (at most
+`MAX_LINES` lines; `_modidx.py`, nbdev's generated index, excepted)."""
 import ast
 from pathlib import Path
 
 PKG = Path(__file__).resolve().parent.parent/'awcl'
+MAX_LINES = 400
 
 
 def imports(path:Path) -> set:
@@ -48,3 +50,21 @@ def test_the_cycle_finder_finds_cycles():
 def test_no_import_cycle_among_awcl_modules():
     found = cycles(graph())
     assert not found, 'import cycles: ' + '; '.join(' -> '.join(c) for c in found)
+
+
+def long_modules(pkg:Path=PKG, limit:int=MAX_LINES) -> dict:
+    "The modules of `pkg` longer than `limit` lines (`_modidx.py` excepted), with their line counts."
+    n = {p.name: len(p.read_text().splitlines()) for p in sorted(pkg.glob('*.py')) if p.name != '_modidx.py'}
+    return {k: v for k, v in n.items() if v > limit}
+
+
+def test_the_length_check_finds_long_modules(tmp_path):
+    (tmp_path/'short.py').write_text('x = 1\n' * 3)
+    (tmp_path/'long.py').write_text('x = 1\n' * 5)
+    (tmp_path/'_modidx.py').write_text('x = 1\n' * 9)
+    assert long_modules(tmp_path, limit=4) == {'long.py': 5}
+
+
+def test_no_module_above_the_line_limit():
+    found = long_modules()
+    assert not found, f'modules above {MAX_LINES} lines (split them by concept, notebook first): {found}'
