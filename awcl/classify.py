@@ -10,7 +10,7 @@ from pathlib import Path
 from types import SimpleNamespace
 import numpy as np, pandas as pd, torch, torch.nn as nn
 from .core import AwclError, SPLITS, rng, torch_rng, atomic_path
-from .data import split_by_scan, check_scan_disjoint
+from .data import split_by_scan, check_scan_disjoint, apply_label_budget   # the one label-budget rule, re-exported
 from .cache import load_frames, FrameData, Loader
 from sklearn.metrics import accuracy_score
 from .models import create_encoder, feature_dim, GrayToRGB
@@ -18,13 +18,13 @@ from .embed import extract_features
 from .views import ViewConfig, make_views
 # The protocols, each in *probes*, re-exported so that `from awcl.classify import ...` keeps working:
 from .probes import (classification_metrics, LINEAR_CS, linear_probe, KNN_K, knn_probe, FINETUNE_VIEWS, FINETUNE_STEPS,
-                         FINETUNE_LR, EVAL_EVERY, BN_BS, finetune_batches, reestimate_bn, FinetuneViews, KeepBest, classifier,
+                         FINETUNE_LR, EVAL_EVERY, BN_BS, finetune_batches, reestimate_bn, FinetuneViews, BestAccuracy, classifier,
                          finetune_steps, finetune, _predict, _in_order, _check_int)
 
 
 # %% auto #0
-__all__ = ['CLASS_TASKS', 'PROBES', 'PROTOCOLS', 'HEAD_ANATOMIES', 'BRAIN_EXCLUDED', 'task_frames', 'apply_label_budget',
-           'plot_confusion', 'save_confusion', 'run_probes', 'run_classification']
+__all__ = ['CLASS_TASKS', 'PROBES', 'PROTOCOLS', 'HEAD_ANATOMIES', 'BRAIN_EXCLUDED', 'task_frames', 'plot_confusion',
+           'save_confusion', 'run_probes', 'run_classification', 'apply_label_budget']
 
 # %% ../nbs/20_classification.ipynb #8456b55d
 CLASS_TASKS = ('planes', 'brain')             # classification tasks: standard planes (coarse), fine brain planes
@@ -75,29 +75,7 @@ def task_frames(df:pd.DataFrame, # a frame table
     return t
 
 # %% ../nbs/20_classification.ipynb #29f77b4f
-def apply_label_budget(t:pd.DataFrame, # rows of a task with `label`, `scan` and `split` (from `task_frames`)
-                       label_budget:float=1.0, # fraction of the train scans kept, in (0, 1]
-                       seed:int=0, # draws which scans are kept
-                      ) -> pd.DataFrame:
-    "`t` without the train rows of the scans that `label_budget` leaves out; valid and test untouched."
-    if not isinstance(label_budget, (int, float)) or not 0 < label_budget <= 1:
-        raise AwclError(f'label_budget={label_budget!r} must be a fraction of the train scans in (0, 1]')
-    if label_budget == 1: return t
-    train = t[t.split.eq('train')]
-    scans = np.array(sorted(train.scan.unique()))
-    n_keep = max(1, math.floor(label_budget * len(scans) + 0.5))
-    perm = scans[rng(seed, 'label-budget').permutation(len(scans))]
-    has = {s: set(g) for s, g in train.groupby('scan').label}
-    todo, keep = set(train.label), []
-    while todo and len(keep) < n_keep:
-        rest = [s for s in perm if s not in keep]
-        gain = [len(has[s] & todo) for s in rest]
-        if max(gain) == 0: break
-        keep.append(rest[int(np.argmax(gain))]); todo -= has[keep[-1]]
-    keep += [s for s in perm if s not in keep][:n_keep - len(keep)]
-    if todo: raise AwclError(f'label_budget={label_budget} keeps {n_keep} of {len(scans)} train scans, which leaves '
-                             f'class {sorted(todo)[0]!r} without training frames')
-    return t[t.split.ne('train') | t.scan.isin(keep)].reset_index(drop=True)
+_all_ = ['apply_label_budget']   # defined in awcl.data; part of this module's API too
 
 # %% ../nbs/20_classification.ipynb #937be92b
 def plot_confusion(confusion, # counts, rows true, columns predicted
@@ -137,7 +115,7 @@ def _task_data(df, task, encoder, arch, size, seed, label_budget, progress=False
     "The task's rows after the label budget, its classes, encoder, frames, class ids and split indices."
     _check_task(task)
     _check_int('size', size, 8)
-    t = apply_label_budget(task_frames(df, task, seed=seed), label_budget, seed)
+    t = apply_label_budget(task_frames(df, task, seed=seed), label_budget, seed, cover='label')
     classes = sorted(t.label.unique())
     enc = create_encoder(arch, init=encoder, seed=seed)
     frames, _ = load_frames(t, size, progress=progress)

@@ -4,7 +4,7 @@
 
 # %% ../nbs/00_data.ipynb #ad3a70ad
 from __future__ import annotations
-import os, sys, json as _json, warnings
+import os, sys, math, json as _json, warnings
 from pathlib import Path
 import numpy as np, pandas as pd
 from fastcore.script import call_parse
@@ -17,9 +17,10 @@ _all_ = ['FORMATS', 'IMAGE_SUFFIXES', 'FPDB_TABLE', 'HC18_TABLE', 'FRAMES_TABLE'
 
 # %% auto #0
 __all__ = ['BAD_COLUMNS', 'project_root', 'shared_data_dir', 'shared_data', 'read_frames', 'skipped_files', 'granularity_map',
-           'check_images', 'drop_bad', 'split_by_scan', 'check_scan_disjoint', 'summarise', 'awcl_data', 'FORMATS',
-           'IMAGE_SUFFIXES', 'FPDB_TABLE', 'HC18_TABLE', 'FRAMES_TABLE', 'MAX_IMAGE_PIXELS', 'detect_format',
-           'load_gray', 'hc18_mask', 'fit_ellipse', 'ellipse_perimeter', 'head_circumference_mm']
+           'check_images', 'drop_bad', 'split_by_scan', 'check_scan_disjoint', 'check_label_budget',
+           'apply_label_budget', 'summarise', 'awcl_data', 'FORMATS', 'IMAGE_SUFFIXES', 'FPDB_TABLE', 'HC18_TABLE',
+           'FRAMES_TABLE', 'MAX_IMAGE_PIXELS', 'detect_format', 'load_gray', 'hc18_mask', 'fit_ellipse',
+           'ellipse_perimeter', 'head_circumference_mm']
 
 # %% ../nbs/00_data.ipynb #440e687a
 def project_root(start:Path|str|None=None, # folder to start from; the current folder by default
@@ -233,6 +234,46 @@ def check_scan_disjoint(df:pd.DataFrame, # a frame table
     "Raise AwclError naming a scan whose frames sit in more than one split (frames without a split are ignored)."
     clash = _split_clash(df)
     if clash: raise AwclError(f'scan {clash[0]!r} is in several splits: {", ".join(clash[1])}')
+
+# %% ../nbs/00_data.ipynb #c805015c
+def check_label_budget(label_budget, # the value given
+                       name:str='label_budget', # the parameter's name in the message (`--label-budget` for a command)
+                      ) -> float:
+    "`label_budget` as a float; AwclError naming `name` unless it is a fraction of the training scans in (0, 1]."
+    if isinstance(label_budget, bool) or not isinstance(label_budget, (int, float)) or not 0 < label_budget <= 1:
+        sep = ' ' if name.startswith('--') else '='            # `--label-budget 2` for a command, `label_budget=2` else
+        raise AwclError(f'{name}{sep}{label_budget!r} must be a fraction of the training scans in (0, 1]')
+    return float(label_budget)
+
+def apply_label_budget(t:pd.DataFrame, # rows with `scan` and `split` (train, valid, test)
+                       label_budget:float=1.0, # fraction of the train scans kept, in (0, 1]
+                       seed:int=0, # draws which scans are kept
+                       cover:str|None=None, # a column every value of which the kept train rows must still hold (e.g. `label`)
+                       min_frames:int=1, # the kept train scans hold at least this many frames (when the train rows do)
+                      ) -> pd.DataFrame:
+    "`t` without the train rows of the scans that `label_budget` leaves out; valid and test untouched."
+    check_label_budget(label_budget)
+    if label_budget == 1: return t
+    tr = t.split.eq('train').to_numpy()
+    key = t.scan.astype(str)
+    train = t[tr]
+    scans = np.sort(key[tr].unique())
+    order = scans[rng(seed, 'label-budget').permutation(len(scans))]
+    size = key[tr].value_counts().reindex(order).to_numpy()
+    n_keep = max(math.ceil(label_budget * len(scans) - 1e-9), int(np.searchsorted(np.cumsum(size), min_frames)) + 1)
+    keep = []
+    if cover is not None:
+        has = {s: set(g) for s, g in train[cover].groupby(key[tr])}
+        todo = set(train[cover])
+        while todo and len(keep) < n_keep:                  # greedily: the scan that brings most missing values
+            rest = [s for s in order if s not in keep]
+            gain = [len(has[s] & todo) for s in rest]
+            if max(gain) == 0: break
+            keep.append(rest[int(np.argmax(gain))]); todo -= has[keep[-1]]
+        if todo: raise AwclError(f'label_budget={label_budget} keeps {n_keep} of {len(scans)} train scans, which leaves '
+                                 f'{cover} {sorted(todo)[0]!r} without training frames')
+    keep += [s for s in order if s not in keep][:n_keep - len(keep)]
+    return t[~tr | key.isin(keep).to_numpy()].reset_index(drop=True)
 
 # %% ../nbs/00_data.ipynb #2d72a3f8
 def summarise(df:pd.DataFrame, # a frame table

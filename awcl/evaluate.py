@@ -11,7 +11,7 @@ import numpy as np, pandas as pd
 from fastcore.script import call_parse
 import awcl
 from .core import AwclError, cli_errors, atomic_write, provenance, table_key
-from .data import ON_BAD, read_frames, check_images, drop_bad, skipped_files
+from .data import ON_BAD, read_frames, check_images, drop_bad, skipped_files, check_label_budget
 
 # %% auto #0
 __all__ = ['TASKS', 'TASK_PROTOCOLS', 'PROTOCOLS', 'task_protocol', 'evaluate', 'to_json', 'evaluate_many', 'eval_record',
@@ -176,7 +176,7 @@ def awcl_eval(task:str=None, # `planes`, `brain` or `hcseg` (required)
             if v is None: raise AwclError(f'{name} is required')
         _choice('--task', task, TASKS); protocol = task_protocol(task, protocol, '--protocol')
         _choice('--on-bad-image', on_bad_image, ON_BAD)
-        if not 0 < label_budget <= 1: raise AwclError(f'--label-budget {label_budget!r} must be in (0, 1]')
+        check_label_budget(label_budget, '--label-budget')
         from awcl.pretrain import MIN_SIZE
         for name, v, lo in (('--size', size, MIN_SIZE), ('--bs', bs, 2), ('--steps', steps, 1), ('--epochs', epochs, 1)):
             if v is not None and v < lo: raise AwclError(f'{name} {v} must be at least {lo}' + (' (a ResNet downsamples 32 times)' if name == '--size' else ''))

@@ -29,7 +29,7 @@ from .views import ViewConfig, make_views
 # %% auto #0
 __all__ = ['LINEAR_CS', 'KNN_K', 'FINETUNE_VIEWS', 'FINETUNE_STEPS', 'FINETUNE_LR', 'EVAL_EVERY', 'BN_BS',
            'classification_metrics', 'linear_probe', 'knn_probe', 'finetune_batches', 'reestimate_bn', 'FinetuneViews',
-           'KeepBest', 'classifier', 'finetune_steps', 'finetune']
+           'BestAccuracy', 'classifier', 'finetune_steps', 'finetune']
 
 # %% ../nbs/20a_probes.ipynb #24f5bf03
 def classification_metrics(y_true, # true class names
@@ -131,7 +131,7 @@ class FinetuneViews(Callback):
     def before_validate(self):
         if not self.frozen: reestimate_bn(self.model, self.bn_frames)   # frozen: they are clean already
 
-class KeepBest(Callback):
+class BestAccuracy(Callback):
     "After each evaluation: append it to `curve`; keep the state with the best valid accuracy (then loss) in `best`."
     order = 60                                              # after the Recorder (50) has the round's values
     def __init__(self, step0:int, # optimiser steps of earlier phases (added to this phase's step count)
@@ -221,7 +221,7 @@ def finetune(encoder:nn.Module, # the initial encoder (trained in place)
         dls = DataLoaders(Loader(FrameData(frames, (y[tr],), rows=tr), mine[0]),
                           Loader(FrameData(frames, (y[va],), rows=va), _in_order(len(va), 256)), device=dev)
         step0 = sum(phases[0]) * (not frozen)
-        cbs = [FinetuneViews(cfg, seed, frames[tr], step0, frozen, mine), KeepBest(step0, curve, best)]
+        cbs = [FinetuneViews(cfg, seed, frames[tr], step0, frozen, mine), BestAccuracy(step0, curve, best)]
         learn = Learner(dls, model, loss_func=nn.CrossEntropyLoss(), opt_func=Adam, metrics=accuracy, cbs=cbs,
                         splitter=lambda m: [params(m[1]), params(m[2])], train_bn=False)
         with learn.no_bar(), learn.no_logging():

@@ -10,7 +10,7 @@ import numpy as np, pandas as pd, torch, torch.nn as nn
 from scipy import ndimage as ndi
 from sklearn.metrics import f1_score, jaccard_score
 from .core import AwclError, SPLITS, rng, atomic_path
-from .data import hc18_mask, load_gray, head_circumference_mm, split_by_scan, check_scan_disjoint
+from .data import hc18_mask, load_gray, head_circumference_mm, split_by_scan, check_scan_disjoint, check_label_budget, apply_label_budget
 from .cache import frame_cache
 # The protocols, in *decoders*, re-exported so that `from awcl.segment import ...` keeps working:
 from .decoders import (StepBatches, SegCallback, FPNHead, DECODERS, seg_model, seg_encoder, decoder_params, PROTOCOLS,
@@ -69,10 +69,6 @@ def head_mask(path:str|Path, # a head mask: a filled region (phantoms) or an HC1
     except AwclError as e: raise AwclError(f'{path}: {e}') from None
 
 # %% ../nbs/21_segmentation.ipynb #17afc390
-def _check_budget(label_budget):
-    if not (isinstance(label_budget, (int, float)) and 0 < label_budget <= 1):
-        raise AwclError(f'label_budget={label_budget!r} must be a fraction of the training scans in (0, 1]')
-
 def seg_frames(df:pd.DataFrame, # frame table with `mask` and `pixel_mm` columns
                seed:int=0, # seeds the split of rows that have none, and the scans a label budget keeps
                valid_pct:float=0.2, # fraction of scans drawn for `valid` (rows without a split only)
@@ -80,7 +76,7 @@ def seg_frames(df:pd.DataFrame, # frame table with `mask` and `pixel_mm` columns
                label_budget:float=1.0, # fraction of the training scans kept (whole scans, at least 2 frames)
               ) -> pd.DataFrame:
     "The rows of `df` with a mask and a pixel size, every one in a scan-disjoint train, valid or test split."
-    _check_budget(label_budget)
+    check_label_budget(label_budget)
     miss = [c for c in ('mask', 'pixel_mm') if c not in df.columns]
     if miss: raise AwclError(f'head segmentation needs a mask and a pixel size per frame; the frame table has no '
                              f'{" or ".join(f"`{c}`" for c in miss)} column')
@@ -100,14 +96,7 @@ def seg_frames(df:pd.DataFrame, # frame table with `mask` and `pixel_mm` columns
         if not n.get(s, 0):
             raise AwclError(f'the {s} split holds no frame with a mask ({len(t)} frames in {t.scan.nunique()} scans: '
                             f'{", ".join(f"{k} {v}" for k, v in n.items())})')
-    if label_budget < 1:
-        tr = t['split'].eq('train')
-        scans = np.sort(t.loc[tr, 'scan'].astype(str).unique())
-        order = scans[rng(seed, 'label-budget').permutation(len(scans))]
-        size = t[tr].groupby(t.loc[tr, 'scan'].astype(str)).size()[order].to_numpy()
-        k = max(math.ceil(label_budget * len(scans) - 1e-9), int(np.searchsorted(np.cumsum(size), 2)) + 1)
-        t = t[~tr | t['scan'].astype(str).isin(order[:k])].reset_index(drop=True)
-    return t
+    return apply_label_budget(t, label_budget, seed, min_frames=2)   # whole scans, at least two frames (see *data*)
 
 # %% ../nbs/21_segmentation.ipynb #c6c4c966
 def load_seg_data(df:pd.DataFrame, # segmentation frames (see `seg_frames`)

@@ -220,7 +220,7 @@ def study_verdicts(scores:pd.DataFrame, # score table, `SCORE_COLUMNS` (+ method
         except AwclError as e: return f'  - {t} / {p}: {a} vs {b}: **not comparable** ({e})', None
         s = f'  - {t} / {p}: {a} {r["mean_a"]:.3f} vs {b} {r["mean_b"]:.3f}: {r["diff"]:+.3f} [{r["lo"]:+.3f}, {r["hi"]:+.3f}]'
         if rel: s += f', {r["rel"]:+.1f} % [{r["rel_lo"]:+.1f}, {r["rel_hi"]:+.1f}] of {b}'
-        record(hyp, r, 'difference')
+        record(hyp, r, 'difference', paper / 100 * r['mean_b'])   # a relative claim, in points of b's score
         if rel: record(hyp, r, 'relative %', paper, rel=True)
         return s + f': **{r["verdict"]}** ({r["basis"]}{power(r["mde"])})' + caveat(t, p), r
 

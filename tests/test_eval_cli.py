@@ -68,11 +68,11 @@ def test_hcseg_run_folder(env, phantoms, tmp_path):
 @pytest.mark.parametrize('arg,value,msg', [
     ('--task', 'segment', "--task 'segment' is not one of planes, brain, hcseg"),
     ('--protocol', 'frozen', "--protocol 'frozen' is not one of linear, knn, finetune (task planes)"),
-    ('--label-budget', '1.5', '--label-budget 1.5 must be in (0, 1]'),
+    ('--label-budget', '1.5', '--label-budget 1.5 must be a fraction of the training scans in (0, 1]'),
     ('--encoder', '{tmp}/absent/encoder.pth', 'absent/encoder.pth'),
     ('--data', '{tmp}/nowhere', 'nowhere: no such file or folder'),
     ('--size', '16', '--size 16 must be at least 32'),
-    ('--label-budget', '0', '--label-budget 0.0 must be in (0, 1]'),
+    ('--label-budget', '0', '--label-budget 0.0 must be a fraction of the training scans in (0, 1]'),
     ('--bs', '1', '--bs 1 must be at least 2'),
     ('--on-bad-image', 'ignore', "--on-bad-image 'ignore' is not one of error, skip"),
 ])
