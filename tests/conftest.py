@@ -74,7 +74,7 @@ def close(got, want, path='') -> list:
 
 
 def check_reference(name:str, got):
-    "Compare the JSON value `got` with `tests/reference/{name}.json`, or rewrite that file when `AWCL_UPDATE_REFERENCE` is set."
+    "Compare the JSON value `got` with `tests/reference/<cpu kind>/{name}.json`, or rewrite that file when `AWCL_UPDATE_REFERENCE` is set."
     ref = REF/f'{name}.json'
     if os.environ.get('AWCL_UPDATE_REFERENCE'):
         REF.mkdir(parents=True, exist_ok=True)
@@ -87,28 +87,75 @@ def check_reference(name:str, got):
     assert not diffs, f'{name} differs from {ref.name}:\n' + '\n'.join(diffs[:20])
 
 
-@pytest.fixture(scope='session')
-def smoke_study(tmp_path_factory, worker_id) -> Path:
-    """One `awcl-study --preset smoke` for the whole test run, shared by the study, wheel and docs tests (and across
-    pytest-xdist workers: the first to ask runs it under a file lock, the others wait and reuse it). It runs as a user
-    runs it, its output going to a log file, and records how many lines the log held while it ran (`polls.json`), so
-    that a test can check that progress streams. Its phantoms and frames are cached in `cache/` beside it."""
-    from filelock import FileLock
+# The test files that take longest, in the order they start (the rest follow, in collection order): on 2 workers the
+# last file to start should be a short one, or one worker idles while the other finishes. `tests/run.sh` passes
+# `--no-loadscope-reorder` so that pytest-xdist keeps this order. The docs and study files need the smoke study,
+# done by the time they start (it runs in the background from the session's start: `smoke_in_background`).
+LONGEST_FIRST = ['test_resume.py', 'test_notebooks.py', 'test_docs.py', 'test_pretrain_cli.py', 'test_eval_cli.py',
+                 'test_study.py', 'test_wheel.py']
+
+
+def pytest_collection_modifyitems(session, config, items):
+    "Order the files as `LONGEST_FIRST` says (a stable sort: the tests of a file keep their order)."
+    rank = {f: i for i, f in enumerate(LONGEST_FIRST)}
+    items.sort(key=lambda it: rank.get(it.path.name, len(rank)))
+
+
+def _smoke_root(tmp_path_factory, worker_id) -> Path:
+    "The folder of the shared smoke study: one for the whole run, across pytest-xdist workers."
     base = tmp_path_factory.getbasetemp()
     root = (base if worker_id == 'master' else base.parent)/'shared-smoke'
     root.mkdir(exist_ok=True)
+    return root
+
+
+def _run_smoke(root:Path):
+    """Run `awcl-study --preset smoke` into `root/'smoke'` unless it is done, under `root`'s file lock (so a second
+    caller waits for the run in flight). Its output goes to a log file; a failure leaves the log's end in `root/'failed'`."""
+    from filelock import FileLock
     out, log, polls = root/'smoke', root/'awcl-study.log', []
     with FileLock(str(root/'.lock')):
-        if not (root/'done').is_file():
-            shutil.rmtree(out, ignore_errors=True)
-            env = {**os.environ, 'AWCL_CACHE': str(root/'cache')}
-            with open(log, 'w') as f:
-                p = subprocess.Popen([exe('awcl-study'), '--preset', 'smoke', '--out', str(out)], stdout=f,
-                                     stderr=subprocess.STDOUT, env=env)
-                t0 = time.time()
-                while p.poll() is None:   # how many lines the log holds while the command runs
-                    polls.append((round(time.time() - t0, 1), log.read_text().count('\n'))); time.sleep(0.5)
-            assert p.returncode == 0, log.read_text()[-3000:]
-            (root/'polls.json').write_text(json.dumps(polls))
-            (root/'done').touch()
-    return out
+        if (root/'done').is_file() or (root/'failed').is_file(): return
+        shutil.rmtree(out, ignore_errors=True)
+        env = {**os.environ, 'AWCL_CACHE': str(root/'cache')}
+        with open(log, 'w') as f:
+            p = subprocess.Popen([exe('awcl-study'), '--preset', 'smoke', '--out', str(out)], stdout=f,
+                                 stderr=subprocess.STDOUT, env=env)
+            t0 = time.time()
+            while p.poll() is None:   # how many lines the log holds while the command runs
+                polls.append((round(time.time() - t0, 1), log.read_text().count('\n'))); time.sleep(0.5)
+        if p.returncode != 0:
+            (root/'failed').write_text(f'exit {p.returncode}:\n' + log.read_text()[-3000:]); return
+        (root/'polls.json').write_text(json.dumps(polls))
+        (root/'done').touch()
+
+
+@pytest.fixture(scope='session', autouse=True)
+def smoke_in_background(request, tmp_path_factory, worker_id):
+    """Start the shared smoke study as the session starts, in a thread of the first worker to get here, when any
+    collected test needs it: the tests that need it later find it done (or wait for the rest of it), and no worker
+    idles for a minute and a half waiting for it, as one did when the first test to ask ran it."""
+    thread = None
+    if any('smoke_study' in getattr(it, 'fixturenames', ()) for it in request.session.items):
+        root = _smoke_root(tmp_path_factory, worker_id)
+        try: os.close(os.open(root/'started', os.O_CREAT | os.O_EXCL))
+        except FileExistsError: pass
+        else:
+            import threading
+            thread = threading.Thread(target=_run_smoke, args=(root,), name='smoke-study', daemon=True)
+            thread.start()
+    yield
+    if thread: thread.join()
+
+
+@pytest.fixture(scope='session')
+def smoke_study(tmp_path_factory, worker_id) -> Path:
+    """One `awcl-study --preset smoke` for the whole test run, shared by the study, wheel and docs tests (and across
+    pytest-xdist workers): started in the background as the session starts (`smoke_in_background`), or run here
+    when no run is in flight. It runs as a user runs it, its output going to a log file, and records how many lines the
+    log held while it ran (`polls.json`), so that a test can check that progress streams. Its phantoms and frames are
+    cached in `cache/` beside it."""
+    root = _smoke_root(tmp_path_factory, worker_id)
+    _run_smoke(root)   # waits for the run in flight, or runs it
+    if (root/'failed').is_file(): pytest.fail('awcl-study --preset smoke failed, ' + (root/'failed').read_text())
+    return root/'smoke'

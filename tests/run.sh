@@ -48,9 +48,10 @@ echo "nbdev-test: $(( $(date +%s) - start )) s"
 step "4. pytest tests/"
 start=$(date +%s)
 # Two workers (pytest-xdist), each test file kept on one worker (its module fixtures built once): the slow files
-# (the wheel's fresh venv, the docs build, the study) run side by side. PYTEST_WORKERS=0 runs serially.
+# (the wheel's fresh venv, the docs build, the study) run side by side, the longest first (tests/conftest.py's
+# LONGEST_FIRST; --no-loadscope-reorder keeps that order). PYTEST_WORKERS=0 runs serially.
 workers=${PYTEST_WORKERS:-2}
-xdist=(); if [[ "$workers" != 0 ]]; then xdist=(-n "$workers" --dist loadfile); fi
+xdist=(); if [[ "$workers" != 0 ]]; then xdist=(-n "$workers" --dist loadfile --no-loadscope-reorder); fi
 set +e; python -m pytest tests/ -q -p no:cacheprovider --durations 12 "${xdist[@]}" "$@"; rc=$?; set -e
 echo "pytest: $(( $(date +%s) - start )) s"
 if [[ $rc -eq 5 ]]; then echo "FAIL: pytest collected no tests"; exit 1; fi

@@ -7,7 +7,7 @@ The notebooks run exactly the cells `nbdev-test` runs: code cells flagged with o
 the slow cells train for minutes). Their examples are the notebooks' smoke runs: tiny phantom sets, 32-64 px, one
 or two epochs.
 
-The numbers must match `tests/reference/notebook_*.json` (see `conftest.py` for the tolerance and how to update a
+The numbers must match `tests/reference/<cpu kind>/notebook_*.json` (see `conftest.py` for the tolerance and how to update a
 reference deliberately):
 
     AWCL_UPDATE_REFERENCE=1 python -m pytest tests/test_notebooks.py
@@ -22,21 +22,27 @@ from conftest import check_reference, close, finite
 NBS = Path(__file__).parents[1]/'nbs'
 
 
-def nbdev_cells(src:Path, dest:Path) -> Path:
-    "Write to `dest` the notebook `src` with only the code cells `nbdev-test` would run (markdown kept)."
+def nbdev_cells(src:Path, dest:Path, upto:str=None) -> Path:
+    """Write to `dest` the notebook `src` with only the code cells `nbdev-test` would run (markdown kept); with `upto`,
+    only the cells up to the first code cell whose source holds that text."""
     keep = {c.id for c in nb_test_cells(src, skip_flags=get_config(path=NBS.parent).tst_flags)}
     nb = nbformat.read(src, as_version=4)
     nb.cells = [c for c in nb.cells if c.cell_type != 'code' or c.id in keep]
+    if upto:
+        last = next((i for i, c in enumerate(nb.cells) if c.cell_type == 'code' and upto in c.source), None)
+        assert last is not None, f'{src.name}: no code cell holds {upto!r}'
+        nb.cells = nb.cells[:last + 1]
     assert any('parameters' in c.metadata.get('tags', []) for c in nb.cells), f'{src.name}: no papermill parameters cell'
     nbformat.write(nb, dest)
     return dest
 
 
-def run_notebook(name:str, tmp:Path, **params) -> Path:
-    "Papermill `nbs/name.ipynb` (the cells nbdev-test runs) with `params` and `out=tmp/'out'`; returns that folder."
+def run_notebook(name:str, tmp:Path, upto:str=None, **params) -> Path:
+    """Papermill `nbs/name.ipynb` (the cells nbdev-test runs, or those `upto` a cell: see `nbdev_cells`) with `params`
+    and `out=tmp/'out'`; returns that folder."""
     tmp.mkdir(parents=True, exist_ok=True)
     out = tmp/'out'
-    src = nbdev_cells(NBS/f'{name}.ipynb', tmp/f'{name}.ipynb')
+    src = nbdev_cells(NBS/f'{name}.ipynb', tmp/f'{name}.ipynb', upto)
     pm.execute_notebook(src, tmp/f'{name}.executed.ipynb', parameters=dict(out=str(out), **params), cwd=str(NBS),
                         kernel_name='python3', language='python', progress_bar=False)
     return out
@@ -49,6 +55,15 @@ def test_close_compares():
     assert close({'a': [1.0]}, {'a': [1.0, 2.0]}) != [] and close({'a': 1}, {'b': 1}) != []
     assert close({'n': 3}, {'n': 4}) != [] and close('linear', 'finetune') != []
     assert not finite({'a': [1.0, float('nan')]}) and finite({'a': [1, 2.5, None]})
+
+
+def test_nbdev_cells_upto(tmp_path):
+    "`upto` keeps the cells before the named one and that cell; a text no cell holds is an error."
+    mark = "pretrain(ph, smoke, tmp/'run')"
+    full = nbformat.read(nbdev_cells(NBS/'12_pretrain.ipynb', tmp_path/'full.ipynb'), as_version=4).cells
+    cut = nbformat.read(nbdev_cells(NBS/'12_pretrain.ipynb', tmp_path/'cut.ipynb', mark), as_version=4).cells
+    assert 0 < len(cut) < len(full) and mark in cut[-1].source and [c.id for c in cut] == [c.id for c in full[:len(cut)]]
+    with pytest.raises(AssertionError, match='no code cell holds'): nbdev_cells(NBS/'12_pretrain.ipynb', tmp_path/'x.ipynb', 'no such text')
 
 
 @pytest.fixture(scope='module')
@@ -83,8 +98,9 @@ def test_pretrain_notebook(seed0):
 
 
 def test_pretrain_notebook_seed_is_live(seed0, tmp_path):
+    "The `seed` parameter reaches the notebook's run; the cells after that first run (resume, the other methods) are left out."
     pretrain_nb = seed0('12_pretrain')
-    out = run_notebook('12_pretrain', tmp_path, seed=1)
+    out = run_notebook('12_pretrain', tmp_path, upto="pretrain(ph, smoke, tmp/'run')", seed=1)
     assert json.loads((out/'run'/'config.json').read_text())['seed'] == 1
     assert pretrain_result(out)['loss'] != pretrain_result(pretrain_nb)['loss']
     assert (out/'run'/'encoder.pth').read_bytes() != (pretrain_nb/'run'/'encoder.pth').read_bytes()

@@ -1,7 +1,7 @@
 """Papermill regression tests of the study notebook (`30_study`), executed with `smoke`
 parameters into a temporary folder, asserting on what they wrote and on a stored reference.
 
-The results must match `tests/reference/study_smoke.json` (see `conftest.py` for the tolerance and how to update a
+The results must match `tests/reference/<cpu kind>/study_smoke.json` (see `conftest.py` for the tolerance and how to update a
 reference deliberately):
 
     AWCL_UPDATE_REFERENCE=1 python -m pytest tests/test_study.py
