@@ -5,11 +5,11 @@ frozen features or by fine-tuning the whole network."""
 
 # %% ../nbs/20_classification.ipynb #256ead02
 from __future__ import annotations
-import math, warnings
+import warnings
 from pathlib import Path
 from types import SimpleNamespace
 import numpy as np, pandas as pd, torch, torch.nn as nn
-from .core import AwclError, SPLITS, rng, torch_rng, atomic_path
+from .core import AwclError, SPLITS, torch_rng, atomic_path
 from .data import split_by_scan, check_scan_disjoint, apply_label_budget   # the one label-budget rule, re-exported
 from .cache import load_frames, FrameData, Loader
 from sklearn.metrics import accuracy_score

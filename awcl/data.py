@@ -256,14 +256,14 @@ def apply_label_budget(t:pd.DataFrame, # rows with `scan` and `split` (train, va
     if label_budget == 1: return t
     tr = t.split.eq('train').to_numpy()
     key = t.scan.astype(str)
-    train = t[tr]
-    scans = np.sort(key[tr].unique())
+    train, train_key = t[tr], key[tr]
+    scans = np.sort(train_key.unique())
     order = scans[rng(seed, 'label-budget').permutation(len(scans))]
-    size = key[tr].value_counts().reindex(order).to_numpy()
+    size = train_key.value_counts().reindex(order).to_numpy()
     n_keep = max(math.ceil(label_budget * len(scans) - 1e-9), int(np.searchsorted(np.cumsum(size), min_frames)) + 1)
     keep = []
     if cover is not None:
-        has = {s: set(g) for s, g in train[cover].groupby(key[tr])}
+        has = {s: set(g) for s, g in train[cover].groupby(train_key)}
         todo = set(train[cover])
         while todo and len(keep) < n_keep:                  # greedily: the scan that brings most missing values
             rest = [s for s in order if s not in keep]

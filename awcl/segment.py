@@ -4,12 +4,11 @@
 
 # %% ../nbs/21_segmentation.ipynb #405ca814
 from __future__ import annotations
-import math
 from pathlib import Path
 import numpy as np, pandas as pd, torch, torch.nn as nn
 from scipy import ndimage as ndi
 from sklearn.metrics import f1_score, jaccard_score
-from .core import AwclError, SPLITS, rng, atomic_path
+from .core import AwclError, SPLITS, atomic_path
 from .data import hc18_mask, load_gray, head_circumference_mm, split_by_scan, check_scan_disjoint, check_label_budget, apply_label_budget
 from .cache import frame_cache
 # The protocols, in *decoders*, re-exported so that `from awcl.segment import ...` keeps working:

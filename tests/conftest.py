@@ -6,8 +6,7 @@ within `TOL` = 1e-3 absolute; strings, integers and the shape of the output must
 floating-point kernels train to other numbers (a smoke run's accuracy on six test frames moves by whole frames), so
 each CPU kind (`awcl.core.cpu_model`, as a folder name) has its own references. On a kind with none the comparison is
 skipped with a note naming the kind (same-seed reproducibility on that machine is still checked by `test_resume.py`):
-record them there. A change that alters results must update the references
-deliberately, on every recorded kind:
+record them there. A change that alters results must update the references deliberately, on every recorded kind:
 
     AWCL_UPDATE_REFERENCE=1 python -m pytest tests/
 """

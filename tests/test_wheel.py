@@ -22,7 +22,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from types import SimpleNamespace
 import pandas as pd, pytest
-from conftest import REF, close
+from conftest import close
 
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPTS = ['awcl-synth', 'awcl-data', 'awcl-pretrain', 'awcl-eval', 'awcl-study']
