@@ -11,9 +11,9 @@ pretraining and every task use, after the cache's pages are warm. Memory: reside
 import argparse, json, os, tempfile, time
 from pathlib import Path
 import numpy as np, torch
-from awcl.cache import frame_cache, FrameData, Loader
-from awcl.data import read_frames
-from awcl.sampler import ShuffledBatchSampler
+from awcl.data.cache import frame_cache, FrameData, Loader
+from awcl.data.table import read_frames
+from awcl.pretrain.sampler import ShuffledBatchSampler
 
 
 def rss() -> dict:
@@ -36,7 +36,7 @@ def read_epoch(cache, bs=256, seed=0, limit=None):
 
 def dicom_folder(folder:Path, n:int, size:int, per_file:int=10_000) -> Path:
     "`n` synthetic frames as multi-frame DICOM cine loops of `per_file` frames (the cheapest source to write and decode)."
-    from awcl.video import write_dicom
+    from awcl.data.video import write_dicom
     folder.mkdir(parents=True, exist_ok=True)
     g = np.random.default_rng(0)
     base = g.integers(0, 256, (per_file, size, size), dtype=np.uint8)
@@ -56,8 +56,8 @@ def main():
     print(f'machine: {os.cpu_count()} cores, torch {torch.__version__}')
     with tempfile.TemporaryDirectory() as d:
         d = Path(d)
-        from awcl.synthetic import make_phantoms
-        from awcl.data import read_frames
+        from awcl.data.phantoms import make_phantoms
+        from awcl.data.table import read_frames
         scans = max(1, a.pngs // 30)
         t = time.perf_counter(); make_phantoms(d/'ph', n_scans=scans, frames_per_scan=30, size=128, seed=0); gen = time.perf_counter() - t
         df = read_frames(d/'ph')

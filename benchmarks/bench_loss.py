@@ -3,7 +3,7 @@ NT-Xent (no labels) and SupCon (14 classes). Usage: `python benchmarks/bench_los
 """
 import sys, time
 import torch, torch.nn.functional as F
-from awcl.losses import SupConLoss
+from awcl.pretrain.method import SupConLoss
 
 def bench(batch, labels, repeats, views=2, dim=128, temperature=0.5):
     g = torch.Generator().manual_seed(0)

@@ -7,7 +7,7 @@ allocated before it. Usage: `python benchmarks/bench_sampler.py [n_rows ...]` (d
 """
 import sys, time, tracemalloc
 import numpy as np, pandas as pd
-from awcl.sampler import anatomy_partners, scan_partners, ShuffledBatchSampler, ClassBalancedBatchSampler
+from awcl.pretrain.sampler import anatomy_partners, scan_partners, ShuffledBatchSampler, ClassBalancedBatchSampler
 
 FINE = ['3VT', '4CH', 'ACP', 'BG', 'FLP', 'HCP', 'KIDNEYS_CORONAL', 'LVOT', 'NOSE_LIPS', 'PROFILE', 'RVOT', 'SOB',
         'SPINE_COR', 'SPINE_SAG']

@@ -9,8 +9,8 @@ frames. The copies may land on both sides of the split, so the Dice it prints is
 """
 import argparse, time, warnings
 import pandas as pd, torch
-from awcl.data import read_frames, shared_data
-from awcl.segment import run_segmentation, seg_frames, load_seg_data
+from awcl.data.table import read_frames, shared_data
+from awcl.tasks.segment import run_segmentation, seg_frames, load_seg_data
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])

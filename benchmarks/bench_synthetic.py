@@ -6,7 +6,8 @@ of this process (the latter is less disturbed by other work on a shared machine)
 """
 import argparse, tempfile, time
 from awcl.core import rng
-from awcl.synthetic import FINE_TO_COARSE, scan_style, phantom_frame, make_phantoms
+from awcl.data.scenes import FINE_TO_COARSE, scan_style, phantom_frame
+from awcl.data.phantoms import make_phantoms
 
 def in_memory(n_scans, frames_per_scan, size):
     fines = list(FINE_TO_COARSE)

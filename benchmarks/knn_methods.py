@@ -10,10 +10,11 @@ import argparse, json, time
 from dataclasses import replace
 from pathlib import Path
 import numpy as np, pandas as pd
-from awcl.pretrain import preset_config, pretrain, default_phantoms, split_frames
-from awcl.cache import load_frames
-from awcl.models import create_encoder, load_encoder
-from awcl.embed import extract_features, knn_eval
+from awcl.pretrain.run import preset_config, pretrain, split_frames
+from awcl.data.phantoms import default_phantoms
+from awcl.data.cache import load_frames
+from awcl.pretrain.models import create_encoder, load_encoder
+from awcl.tasks.protocols import extract_features, knn_eval
 
 SPECS = {'random': None, 'simclr': dict(method='simclr'), 'scan': dict(method='scan'),
          'awcl-coarse': dict(method='awcl', granularity='coarse'), 'awcl-fine': dict(method='awcl', granularity='fine'),

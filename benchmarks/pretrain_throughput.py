@@ -23,10 +23,12 @@ from PIL import Image
 from torch.utils.data import DataLoader, Dataset, RandomSampler
 from fastai.callback.core import Callback, CancelFitException
 from fastai.optimizer import Adam
-from awcl.data import read_frames
-from awcl.models import create_model
-from awcl.pretrain import ContrastiveLoss, RunStats, preset_config, pretrain_learner
-from awcl.synthetic import make_phantoms
+from awcl.data.table import read_frames
+from awcl.pretrain.models import create_model
+from awcl.pretrain.method import ContrastiveLoss
+from awcl.pretrain.checkpoints import RunStats
+from awcl.pretrain.run import preset_config, pretrain_learner
+from awcl.data.phantoms import make_phantoms
 
 FRAMES_PER_SCAN = 30
 

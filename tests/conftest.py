@@ -118,8 +118,10 @@ def _run_smoke(root:Path):
         shutil.rmtree(out, ignore_errors=True)
         env = {**os.environ, 'AWCL_CACHE': str(root/'cache')}
         with open(log, 'w') as f:
-            p = subprocess.Popen([exe('awcl-study'), '--preset', 'smoke', '--out', str(out)], stdout=f,
-                                 stderr=subprocess.STDOUT, env=env)
+            # as README's own command runs it: a relative --out (papermill moves the process into the output folder,
+            # which once kept every progress line from the log until the end), stdout redirected to a file
+            p = subprocess.Popen([exe('awcl-study'), '--preset', 'smoke', '--out', out.name], stdout=f,
+                                 stderr=subprocess.STDOUT, env=env, cwd=root)
             t0 = time.time()
             while p.poll() is None:   # how many lines the log holds while the command runs
                 polls.append((round(time.time() - t0, 1), log.read_text().count('\n'))); time.sleep(0.5)

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from awcl.data import read_frames, summarise, shared_data
+from awcl.data.table import read_frames, summarise, shared_data
 from conftest import run_cli, assert_one_line_error as _one_line_error
 
 
@@ -15,7 +15,7 @@ def run(*args, cwd=None):
 
 
 def sample(name):
-    "A real-data sample: skipped when absent, an error in CI (see `awcl.data.shared_data`)."
+    "A real-data sample: skipped when absent, an error in CI (see `awcl.data.table.shared_data`)."
     p = shared_data(name)
     if p is None: pytest.skip(f'real-data sample {name} not found')
     return p

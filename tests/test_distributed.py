@@ -9,7 +9,7 @@ import json, os, shutil, subprocess, sys
 from pathlib import Path
 import pytest
 from conftest import exe
-from awcl.synthetic import make_phantoms
+from awcl.data.phantoms import make_phantoms
 
 HERE = Path(__file__).parent
 

@@ -3,7 +3,7 @@ import json, math, os
 from pathlib import Path
 import pandas as pd, pytest
 from conftest import run_cli, assert_one_line_error
-from awcl.synthetic import make_phantoms
+from awcl.data.phantoms import make_phantoms
 
 METRIC_KEYS = {'task', 'protocol', 'encoder', 'seed', 'size', 'label_budget', 'n_train', 'n_valid', 'n_test', 'classes',
                'accuracy', 'macro_f1', 'macro_precision', 'macro_recall', 'confusion'}

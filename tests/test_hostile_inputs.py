@@ -10,10 +10,11 @@ import numpy as np, pytest
 from PIL import Image
 
 from awcl.core import AwclError
-from awcl.data import read_frames, load_gray, check_images
-from awcl.cache import frame_cache
-from awcl.images import letterbox
-from awcl.video import write_video, write_dicom
+from awcl.data.table import read_frames, check_images
+from awcl.data.readers import load_gray
+from awcl.data.cache import frame_cache
+from awcl.data.cache import letterbox
+from awcl.data.video import write_video, write_dicom
 from conftest import run_cli, assert_one_line_error
 
 S = 32   # image side, and the cache's: a square image is cached as it is (letterbox at scale 1), so pixels can be compared

@@ -3,7 +3,7 @@ import json, os
 from pathlib import Path
 import pytest, torch, torchvision
 from conftest import run_cli, assert_one_line_error
-from awcl.data import read_frames
+from awcl.data.table import read_frames
 
 
 @pytest.fixture(scope='module')

@@ -76,9 +76,9 @@ def test_same_seed_same_bytes_and_provenance(setup, reference):
 
 def writes(setup, epochs):
     "The `(epoch, batches)` of every checkpoint a run writes, by global step (batches None: the epoch's end)."
-    from awcl.data import read_frames
-    from awcl.pretrain import split_frames
-    from awcl.sampler import ShuffledBatchSampler
+    from awcl.data.table import read_frames
+    from awcl.pretrain.run import split_frames
+    from awcl.pretrain.sampler import ShuffledBatchSampler
     nb = len(ShuffledBatchSampler(len(split_frames(read_frames(setup[0]/'data'))[0]), 8))   # training steps per epoch at bs 8
     return {e * nb + k: (e, None if k == nb else k) for e in range(epochs) for k in range(1, nb + 1)
             if k == nb or (e * nb + k) % EVERY == 0}

@@ -1,4 +1,4 @@
-"""Papermill regression tests of the study notebook (`30_study`), executed with `smoke`
+"""Papermill regression tests of the study notebook (`32_study`), executed with `smoke`
 parameters into a temporary folder, asserting on what they wrote and on a stored reference.
 
 The results must match `tests/reference/<cpu kind>/study_smoke.json` (see `conftest.py` for the tolerance and how to update a
@@ -9,7 +9,7 @@ reference deliberately):
 import json, math, os, subprocess, time
 from pathlib import Path
 import nbformat, pandas as pd, pytest
-from awcl.study import run_study, RESULT_COLUMNS
+from awcl.study.run import run_study, RESULT_COLUMNS
 from conftest import check_reference, exe
 
 METRICS = ['accuracy', 'macro_f1', 'macro_precision', 'macro_recall', 'dice', 'iou', 'hc_mae_mm']
@@ -35,12 +35,14 @@ def cache(smoke):
 
 
 def test_progress_lines_reach_a_log_while_the_study_runs(smoke):
-    "Under a batch scheduler or `> log`, progress lines must arrive as they happen, not all at the end."
+    """Under a batch scheduler or `> log`, progress lines must arrive as they happen, not all at the end: the shared smoke
+    study runs as `awcl-study --preset smoke --out smoke > log`, a relative --out, from its parent folder."""
     polls, text = json.loads((smoke.parent/'polls.json').read_text()), (smoke.parent/'awcl-study.log').read_text()
     final = text.count('\n')
     assert 'pretrained supervised seed 0' in text and 'awcl-study: smoke study done' in text
     during = [n for _, n in polls if 0 < n < final]
     assert len(set(during)) >= 3, f'the log grew only at the end: {polls[-10:]} of {final} lines'
+    assert max([n for t, n in polls if t <= 60] + [0]) >= 3, f'fewer than 3 lines in the first minute: {polls[:130:10]}'
 
 
 def _rows(res:pd.DataFrame) -> list:
@@ -142,7 +144,7 @@ def test_stale_results_are_recomputed(smoke, tmp_path):
 
 def test_one_frame_cache_serves_every_method(smoke, cache):
     "Every pretraining run of the study reads one frame cache: the pretraining frames at load size are decoded once."
-    from awcl.pretrain import preset_config
+    from awcl.pretrain.run import preset_config
     caches = [json.loads((d/'meta.json').read_text()) for d in (cache/'frames').iterdir() if not d.name.startswith('.')]
     load = preset_config('smoke').load_size
     pre = [c for c in caches if c['size'] == load and not c['masks']]

@@ -5,9 +5,10 @@ import json, os
 from pathlib import Path
 import numpy as np, pytest
 from conftest import run_cli, assert_one_line_error
-from awcl.synthetic import make_phantoms
-from awcl.data import read_frames, load_gray
-from awcl.video import write_video, write_dicom
+from awcl.data.phantoms import make_phantoms
+from awcl.data.table import read_frames
+from awcl.data.readers import load_gray
+from awcl.data.video import write_video, write_dicom
 
 
 @pytest.fixture(scope='module')

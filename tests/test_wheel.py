@@ -2,7 +2,7 @@
 repo, works without the checkout.
 
 1. `pip wheel . --no-deps` builds a wheel holding every module of `awcl/` and the study notebook as `awcl/study.ipynb`;
-   the sdist carries `nbs/30_study.ipynb` and `settings.ini`, so that a wheel built from it holds the notebook too.
+   the sdist carries `nbs/32_study.ipynb` and `settings.ini`, so that a wheel built from it holds the notebook too.
 2. A fresh venv under pytest's tmp_path gets the wheel (not editable). Its dependencies are this test environment's
    own (torch and the rest, made visible to the venv by a `.pth` file, the wheel installed with `--no-deps`), and
    `pip check` in the venv confirms that they satisfy every requirement the wheel declares: installing a second,
@@ -90,7 +90,7 @@ def test_wheel_holds_the_package_and_the_study_notebook(installed):
     modules = {n.split('/', 1)[1] for n in names if re.fullmatch(r'awcl/[^/]+\.py', n)}
     assert modules == {p.name for p in (ROOT/'awcl').glob('*.py')}, \
         f'wheel modules differ from awcl/*.py (stale files in {ROOT/"build"}? remove that folder): {modules ^ {p.name for p in (ROOT/"awcl").glob("*.py")}}'
-    assert zipfile.ZipFile(installed.wheel).read('awcl/study.ipynb') == (ROOT/'nbs'/'30_study.ipynb').read_bytes()
+    assert zipfile.ZipFile(installed.wheel).read('awcl/study.ipynb') == (ROOT/'nbs'/'32_study.ipynb').read_bytes()
     assert not [n for n in names if '.data/' in n], 'nothing installed outside the package (no data_files)'
 
 
@@ -98,23 +98,24 @@ def test_import_version_and_api(installed):
     code = '''if True:
         import json, importlib.resources as res
         import awcl
-        from awcl import read_frames, make_phantoms, frame_cache, PretrainConfig, preset_config, pretrain, evaluate, run_study, load_encoder
-        import awcl.pretrain, awcl.evaluate
-        from awcl.pretrain import PretrainConfig as PC
-        from awcl.study import study_notebook
+        from awcl import read_frames, make_phantoms, frame_cache, PretrainConfig, preset_config, evaluate, run_study, load_encoder
+        from awcl.pretrain import pretrain
+        import awcl.pretrain as p, awcl.tasks.evaluate as e, types
+        from awcl.pretrain.run import PretrainConfig as PC
+        from awcl.study.run import study_notebook
         from jupyter_client.kernelspec import KernelSpecManager
         spec = KernelSpecManager().get_kernel_spec('python3')
         print(json.dumps(dict(version=awcl.__version__, file=awcl.__file__, all=awcl.__all__,
               functions=[callable(f) and not isinstance(f, type(awcl)) for f in (read_frames, make_phantoms, frame_cache, preset_config, pretrain, evaluate, run_study, load_encoder)],
-              same_class=PC is PretrainConfig, attr_is_function=awcl.pretrain is pretrain and awcl.evaluate is evaluate,
+              same_class=PC is PretrainConfig, modules=isinstance(p, types.ModuleType) and isinstance(e, types.ModuleType) and p.PretrainConfig is PretrainConfig and e.evaluate is evaluate,
               notebook=str(res.files('awcl')/'study.ipynb'), study_notebook=str(study_notebook()),
               kernel=dict(argv0=spec.argv[0], resource_dir=spec.resource_dir))))'''
     with phase(installed.times, 'import awcl and its API in the venv'):
         got = json.loads(in_venv(installed, installed.py, '-c', code).stdout.strip().splitlines()[-1])
     assert got['version'] == settings_version()
     assert Path(got['file']).is_relative_to(installed.site), got['file']   # the installed copy, not the checkout
-    assert all(got['functions']) and got['same_class'] and got['attr_is_function'], got
-    assert {'read_frames', 'pretrain', 'evaluate', 'run_study', 'load_encoder'} <= set(got['all'])
+    assert all(got['functions']) and got['same_class'] and got['modules'], got
+    assert {'read_frames', 'evaluate', 'run_study', 'load_encoder'} <= set(got['all'])
     nb = Path(got['notebook'])
     assert nb.is_file() and nb.is_relative_to(installed.site) and Path(got['study_notebook']) == nb, got
     k = got['kernel']   # papermill's `python3` kernel is the venv's python
@@ -158,7 +159,7 @@ def test_sdist_carries_the_study_notebook(tmp_path):
                    tmp_path], 600, cwd=ROOT).stdout.strip().splitlines()[-1])
     sdist = tmp_path/sd.name
     members = {m.split('/', 1)[1] for m in tarfile.open(sdist).getnames() if '/' in m}
-    assert {'setup.py', 'settings.ini', 'README.md', 'nbs/30_study.ipynb', 'awcl/__init__.py'} <= members, sorted(members)
+    assert {'setup.py', 'settings.ini', 'README.md', 'nbs/32_study.ipynb', 'awcl/__init__.py'} <= members, sorted(members)
     run([sys.executable, *PIP, 'wheel', sdist, '--no-deps', '-w', tmp_path/'dist', '-q'], 600, cwd=tmp_path)
     wheel, = (tmp_path/'dist').glob('awcl-*.whl')
-    assert zipfile.ZipFile(wheel).read('awcl/study.ipynb') == (ROOT/'nbs'/'30_study.ipynb').read_bytes()
+    assert zipfile.ZipFile(wheel).read('awcl/study.ipynb') == (ROOT/'nbs'/'32_study.ipynb').read_bytes()

@@ -9,8 +9,8 @@ what this checks. Rank 0 writes the comparison to the JSON file named by argv[1]
 import copy, json, sys
 import torch, torch.nn as nn, torch.distributed as dist
 from torch.nn.parallel import DistributedDataParallel as DDP
-from awcl.models import create_model
-from awcl.pretrain import ContrastiveLoss
+from awcl.pretrain.models import create_model
+from awcl.pretrain.method import ContrastiveLoss
 
 
 def group_norm(m:nn.Module) -> nn.Module:
@@ -48,7 +48,7 @@ def main(out:str):
     ga = [torch.empty_like(a) for _ in range(world)]; gp = [torch.empty_like(p) for _ in range(world)]
     dist.all_gather(ga, a.detach()); dist.all_gather(gp, p.detach())
     ga[rank], gp[rank] = a, p
-    from awcl.losses import SupConLoss
+    from awcl.pretrain.method import SupConLoss
     loss_bad = SupConLoss(0.1)(torch.stack([torch.cat(ga), torch.cat(gp)], 1), labels, images)
     loss_bad.backward()
 

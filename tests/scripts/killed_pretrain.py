@@ -21,18 +21,18 @@ def die():
     os.kill(os.getpid(), signal.SIGKILL)   # a cache worker kills the main process, then itself
 
 
-import importlib                                        # noqa: E402
-cache, pretrain = (importlib.import_module(f'awcl.{m}') for m in ('cache', 'pretrain'))   # the modules (awcl.pretrain is also a function)
+from awcl.data import cache                              # noqa: E402
+from awcl.pretrain import checkpoints, run               # noqa: E402
 count = [0]
 
 if point == 'step':
-    after_batch = pretrain.RunStats.after_batch
+    after_batch = checkpoints.RunStats.after_batch
     def counting(self):
         after_batch(self)
         if self.training:
             count[0] += 1
             if count[0] == n: die()
-    pretrain.RunStats.after_batch = counting
+    checkpoints.RunStats.after_batch = counting
 elif point == 'checkpoint-write':
     from pathlib import Path
     write_bytes = Path.write_bytes
@@ -55,4 +55,4 @@ elif point == 'cache-build':
     cache._fill = fill_then_die
 else: sys.exit(f'unknown point {point!r}')
 
-pretrain.awcl_pretrain()
+run.awcl_pretrain()
