@@ -47,7 +47,7 @@ def quarto_pages() -> list:
     return list(walk(yaml.safe_load((ROOT/'_quarto.yml').read_text())['website']['sidebar']['contents']))
 
 
-def page_name(nb:str) -> str: return nbpath2html(nb).name   # 12_pretrain.ipynb -> pretrain.html
+def page_name(nb:str) -> str: return nbpath2html(nb).name   # 14_pretrain.run.ipynb -> pretrain.run.html
 
 
 def has_math(nb:str) -> bool:
@@ -114,7 +114,7 @@ def pages(site, base_url, browser) -> dict:
         WebDriverWait(browser, 60).until(lambda b: b.execute_script('return document.readyState') == 'complete')
         found[p.name] = browser.execute_script(PAGE_JS)
         found[p.name]['console'] = [e['message'] for e in browser.get_log('browser') if e['level'] == 'SEVERE']
-        if p.name in ('index.html', 'pretrain.html'): browser.save_screenshot(str(art/f'docs-{p.stem}.png'))
+        if p.name in ('index.html', 'pretrain.run.html'): browser.save_screenshot(str(art/f'docs-{p.stem}.png'))
     return found
 
 
@@ -166,4 +166,4 @@ def test_sidebar_follows_quarto(pages):
 
 def test_screenshots_saved(pages):
     art = Path(os.environ.get('AWCL_ARTIFACTS', ROOT/'_artifacts'))
-    for name in ('docs-index.png', 'docs-pretrain.png'): assert (art/name).stat().st_size > 10_000, name
+    for name in ('docs-index.png', 'docs-pretrain.run.png'): assert (art/name).stat().st_size > 10_000, name

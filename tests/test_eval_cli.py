@@ -97,7 +97,7 @@ def test_skip_bad_images_and_resume(env, phantoms, tmp_path):
     assert_one_line_error(run(env, *args), 'awcl-eval', bad.name)   # the default: stop naming the file
     r = run(env, *args, '--on-bad-image', 'skip')
     assert r.returncode == 0, r.stderr
-    assert 'left out 1 unreadable files' in r.stderr and bad.name in r.stderr
+    assert 'skipped 1 unreadable file (first:' in r.stderr and bad.name in r.stderr
     sk = pd.read_csv(tmp_path/'e'/'skipped.csv')
     assert list(sk.path) == [str(bad)] and sk.reason.iloc[0]
     m = json.loads((tmp_path/'e'/'metrics.json').read_text())

@@ -60,10 +60,10 @@ def test_close_compares():
 def test_nbdev_cells_upto(tmp_path):
     "`upto` keeps the cells before the named one and that cell; a text no cell holds is an error."
     mark = "pretrain(ph, smoke, tmp/'run')"
-    full = nbformat.read(nbdev_cells(NBS/'12_pretrain.ipynb', tmp_path/'full.ipynb'), as_version=4).cells
-    cut = nbformat.read(nbdev_cells(NBS/'12_pretrain.ipynb', tmp_path/'cut.ipynb', mark), as_version=4).cells
+    full = nbformat.read(nbdev_cells(NBS/'14_pretrain.run.ipynb', tmp_path/'full.ipynb'), as_version=4).cells
+    cut = nbformat.read(nbdev_cells(NBS/'14_pretrain.run.ipynb', tmp_path/'cut.ipynb', mark), as_version=4).cells
     assert 0 < len(cut) < len(full) and mark in cut[-1].source and [c.id for c in cut] == [c.id for c in full[:len(cut)]]
-    with pytest.raises(AssertionError, match='no code cell holds'): nbdev_cells(NBS/'12_pretrain.ipynb', tmp_path/'x.ipynb', 'no such text')
+    with pytest.raises(AssertionError, match='no code cell holds'): nbdev_cells(NBS/'14_pretrain.run.ipynb', tmp_path/'x.ipynb', 'no such text')
 
 
 @pytest.fixture(scope='module')
@@ -88,7 +88,7 @@ def pretrain_result(out:Path) -> dict:
 
 
 def test_pretrain_notebook(seed0):
-    pretrain_nb = seed0('12_pretrain')
+    pretrain_nb = seed0('14_pretrain.run')
     run = pretrain_nb/'run'
     for f in ['encoder.pth', 'checkpoint.pth', 'config.json', 'metrics.json']: assert (run/f).is_file(), f
     got = pretrain_result(pretrain_nb)
@@ -99,8 +99,8 @@ def test_pretrain_notebook(seed0):
 
 def test_pretrain_notebook_seed_is_live(seed0, tmp_path):
     "The `seed` parameter reaches the notebook's run; the cells after that first run (resume, the other methods) are left out."
-    pretrain_nb = seed0('12_pretrain')
-    out = run_notebook('12_pretrain', tmp_path, upto="pretrain(ph, smoke, tmp/'run')", seed=1)
+    pretrain_nb = seed0('14_pretrain.run')
+    out = run_notebook('14_pretrain.run', tmp_path, upto="pretrain(ph, smoke, tmp/'run')", seed=1)
     assert json.loads((out/'run'/'config.json').read_text())['seed'] == 1
     assert pretrain_result(out)['loss'] != pretrain_result(pretrain_nb)['loss']
     assert (out/'run'/'encoder.pth').read_bytes() != (pretrain_nb/'run'/'encoder.pth').read_bytes()
@@ -120,7 +120,7 @@ def classification_result(out:Path) -> dict:
 
 
 def test_classification_notebook(seed0):
-    classification_nb = seed0('20_classification')
+    classification_nb = seed0('22_tasks.classify')
     assert (classification_nb/'lin'/'confusion.png').stat().st_size > 1000
     got = classification_result(classification_nb)
     assert finite(got)
@@ -133,8 +133,8 @@ def test_classification_notebook(seed0):
 
 
 def test_classification_notebook_seed_is_live(seed0, tmp_path):
-    classification_nb = seed0('20_classification')
-    new = classification_result(run_notebook('20_classification', tmp_path, seed=1))
+    classification_nb = seed0('22_tasks.classify')
+    new = classification_result(run_notebook('22_tasks.classify', tmp_path, seed=1))
     old = classification_result(classification_nb)
     assert new['finetune']['seed'] == 1 and new['finetune']['train_loss'] != old['finetune']['train_loss']
 
@@ -145,7 +145,7 @@ def segmentation_result(out:Path) -> dict:
 
 
 def test_segmentation_notebook(seed0):
-    segmentation_nb = seed0('21_segmentation')
+    segmentation_nb = seed0('23_tasks.segment')
     assert (segmentation_nb/'run'/'segmentations.png').stat().st_size > 1000
     got = segmentation_result(segmentation_nb)
     assert finite(got) and None not in got.values(), got
@@ -155,6 +155,6 @@ def test_segmentation_notebook(seed0):
 
 
 def test_segmentation_notebook_seed_is_live(seed0, tmp_path):
-    segmentation_nb = seed0('21_segmentation')
-    new = segmentation_result(run_notebook('21_segmentation', tmp_path, seed=1))
+    segmentation_nb = seed0('23_tasks.segment')
+    new = segmentation_result(run_notebook('23_tasks.segment', tmp_path, seed=1))
     assert new['seed'] == 1 and new['dice'] != segmentation_result(segmentation_nb)['dice']
