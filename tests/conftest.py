@@ -39,6 +39,24 @@ def assert_one_line_error(r:subprocess.CompletedProcess, prog:str, *names):
     for n in names: assert str(n) in lines[0], (n, r.stderr)
 
 
+def cache_env(path, **extra) -> dict:
+    "This process's environment with a private frame cache at `path` and one OpenMP thread (two can be many times slower on a busy shared CPU), plus `extra`."
+    return {**os.environ, 'AWCL_CACHE': str(path), 'OMP_NUM_THREADS': '1', **extra}
+
+
+@pytest.fixture(scope='session')
+def phantom_set(tmp_path_factory):
+    "`phantom_set(n_scans, frames_per_scan)`: the folder of a tiny phantom set at 48 px, seed 0, made once per session and size."
+    made = {}
+    def make(n_scans:int, frames_per_scan:int, size:int=48) -> Path:
+        if (key := (n_scans, frames_per_scan, size)) not in made:
+            from awcl.data.phantoms import make_phantoms
+            made[key] = tmp_path_factory.mktemp('phantoms')/'ph'
+            make_phantoms(made[key], n_scans=n_scans, frames_per_scan=frames_per_scan, size=size, seed=0)
+        return made[key]
+    return make
+
+
 TOL = 1e-3
 
 
@@ -116,7 +134,7 @@ def _run_smoke(root:Path):
     with FileLock(str(root/'.lock')):
         if (root/'done').is_file() or (root/'failed').is_file(): return
         shutil.rmtree(out, ignore_errors=True)
-        env = {**os.environ, 'AWCL_CACHE': str(root/'cache')}
+        env = cache_env(root/'cache')
         with open(log, 'w') as f:
             # as README's own command runs it: a relative --out (papermill moves the process into the output folder,
             # which once kept every progress line from the log until the end), stdout redirected to a file

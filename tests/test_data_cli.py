@@ -1,5 +1,5 @@
 "Tests of the installed `awcl-data` command: real samples, and bad input ending in one line without a traceback."
-import json, shutil, subprocess, sys, warnings
+import json, warnings
 from pathlib import Path
 
 import numpy as np

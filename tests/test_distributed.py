@@ -5,11 +5,10 @@
 2. A whole `awcl-pretrain` run under `torchrun --nproc_per_node 2` completes, writes one run folder (rank 0), and
    records its world size.
 """
-import json, os, shutil, subprocess, sys
+import json, os, subprocess, sys
 from pathlib import Path
 import pytest
 from conftest import exe
-from awcl.data.phantoms import make_phantoms
 
 HERE = Path(__file__).parent
 
@@ -34,11 +33,9 @@ def test_distributed_step_equals_single_process(tmp_path):
 
 
 @pytest.fixture(scope='module')
-def phantoms(tmp_path_factory):
+def phantoms(phantom_set):
     "8 scans of 12 frames, split by scan."
-    root = tmp_path_factory.mktemp('data')/'ph'
-    make_phantoms(root, n_scans=8, frames_per_scan=12, size=48, seed=0)
-    return root
+    return phantom_set(8, 12)
 
 
 def test_pretrain_under_torchrun(phantoms, tmp_path):

@@ -1,9 +1,7 @@
 "Tests of the installed `awcl-eval` command: a tiny run writes its run folder; bad input ends in one line without a traceback."
-import json, math, os
-from pathlib import Path
+import json, math
 import pandas as pd, pytest
-from conftest import run_cli, assert_one_line_error
-from awcl.data.phantoms import make_phantoms
+from conftest import run_cli, assert_one_line_error, cache_env
 
 METRIC_KEYS = {'task', 'protocol', 'encoder', 'seed', 'size', 'label_budget', 'n_train', 'n_valid', 'n_test', 'classes',
                'accuracy', 'macro_f1', 'macro_precision', 'macro_recall', 'confusion'}
@@ -12,15 +10,13 @@ METRIC_KEYS = {'task', 'protocol', 'encoder', 'seed', 'size', 'label_budget', 'n
 @pytest.fixture(scope='module')
 def env(tmp_path_factory):
     "A private cache, and one OpenMP thread (two can be many times slower on a busy shared CPU)."
-    return {**os.environ, 'AWCL_CACHE': str(tmp_path_factory.mktemp('cache')), 'OMP_NUM_THREADS': '1'}
+    return cache_env(tmp_path_factory.mktemp('cache'))
 
 
 @pytest.fixture(scope='module')
-def phantoms(tmp_path_factory):
+def phantoms(phantom_set):
     "A tiny phantom set (10 scans of 12 frames, split 6/2/2 by scan)."
-    root = tmp_path_factory.mktemp('data')/'ph'
-    make_phantoms(root, n_scans=10, frames_per_scan=12, size=48, seed=0)
-    return root
+    return phantom_set(10, 12)
 
 
 def run(env, *args): return run_cli('awcl-eval', *args, env=env)
@@ -118,7 +114,7 @@ def test_killed_finetune_reruns_to_the_same_result(env, phantoms, tmp_path):
     from conftest import exe
     args = ['--task', 'brain', '--data', phantoms, '--encoder', 'random', '--protocol', 'finetune', '--size', 32, '--steps', 6]
     assert run(env, *args, '--out', tmp_path/'full').returncode == 0
-    own = {**env, 'AWCL_CACHE': str(tmp_path/'cache')}   # an empty cache: the run is killed while it works
+    own = cache_env(tmp_path/'cache')   # an empty cache: the run is killed while it works
     p = subprocess.Popen([exe('awcl-eval'), *map(str, args), '--out', tmp_path/'killed'], env=own,
                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     t0 = time.time()

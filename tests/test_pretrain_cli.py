@@ -1,8 +1,7 @@
 "Tests of the installed `awcl-synth` and `awcl-pretrain` commands: a smoke run end to end, and bad input."
-import json, os
-from pathlib import Path
+import json
 import pytest, torch, torchvision
-from conftest import run_cli, assert_one_line_error
+from conftest import run_cli, assert_one_line_error, cache_env
 from awcl.data.table import read_frames
 
 
@@ -78,7 +77,7 @@ def test_pretrain_on_bad_image(phantoms, tmp_path):
     bad = data/df.path[df.split.eq('train')].iloc[3]
     bad.write_bytes(b'')                                                  # a zero-byte frame
     args = ['--data', data, '--preset', 'smoke', '--bs', 8, '--device', 'cpu']
-    env = {**os.environ, 'AWCL_CACHE': str(tmp_path/'cache')}
+    env = cache_env(tmp_path/'cache')
     assert_one_line_error(run_cli('awcl-pretrain', *args, '--out', tmp_path/'a', env=env), 'awcl-pretrain', bad.name, 'empty file')
     r = run_cli('awcl-pretrain', *args, '--out', tmp_path/'b', '--on-bad-image', 'skip', env=env)
     assert r.returncode == 0, r.stderr

@@ -4,7 +4,7 @@ checkpoints that carry pickled code refused."""
 import json, os, signal, subprocess, sys, time
 from pathlib import Path
 import pytest, torch
-from conftest import run_cli, assert_one_line_error
+from conftest import run_cli, assert_one_line_error, cache_env
 
 SCRIPT = Path(__file__).parent/'scripts'/'killed_pretrain.py'
 RESULT = ('loss', 'valid_loss', 'z_std', 'epochs', 'status')   # what a run computes (timings excepted)
@@ -21,7 +21,7 @@ def setup(tmp_path_factory):
     root = tmp_path_factory.mktemp('resume')
     r = run_cli('awcl-synth', '--out', root/'data', '--n-scans', 8, '--frames-per-scan', 10, '--size', 48, '--seed', 2, '--iid')
     assert r.returncode == 0, r.stderr
-    env = {**os.environ, 'AWCL_CACHE': str(root/'cache'), 'OMP_NUM_THREADS': '1'}
+    env = cache_env(root/'cache')
     return root, env
 
 
@@ -86,7 +86,7 @@ def writes(setup, epochs):
 
 def test_kill_anywhere_then_resume_is_exact(setup, reference, tmp_path):
     "One run killed four times (mid-cache-build, mid-epoch, mid-checkpoint-write, mid-epoch), one-cycle schedule; each restart passes --resume."
-    env = {**setup[1], 'AWCL_CACHE': str(tmp_path/'cache')}   # its own cache, so the first kill lands in its build
+    env = cache_env(tmp_path/'cache')   # its own cache, so the first kill lands in its build
     out, w = tmp_path/'run', writes(setup, 3)
     steps = sorted(w)
     killed(setup, 'cpu', out, 'cache-build', 1, env=env)      # mid-cache-build: no checkpoint, no finished cache

@@ -6,11 +6,10 @@ reference deliberately):
 
     AWCL_UPDATE_REFERENCE=1 python -m pytest tests/test_study.py
 """
-import json, math, os, subprocess, time
-from pathlib import Path
+import json, math
 import nbformat, pandas as pd, pytest
 from awcl.study.run import run_study, RESULT_COLUMNS
-from conftest import check_reference, exe
+from conftest import check_reference
 
 METRICS = ['accuracy', 'macro_f1', 'macro_precision', 'macro_recall', 'dice', 'iou', 'hc_mae_mm']
 KEY = ['name', 'task', 'protocol', 'seed']
@@ -27,11 +26,9 @@ def smoke(smoke_study):
 @pytest.fixture(scope='module', autouse=True)
 def cache(smoke):
     "The shared smoke study's cache folder, which this module's own runs use too (its phantoms are generated once)."
-    d = smoke.parent/'cache'; old = os.environ.get('AWCL_CACHE')
-    os.environ['AWCL_CACHE'] = str(d)
-    yield d
-    if old is None: os.environ.pop('AWCL_CACHE', None)
-    else: os.environ['AWCL_CACHE'] = old
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv('AWCL_CACHE', str(smoke.parent/'cache'))
+        yield smoke.parent/'cache'
 
 
 def test_progress_lines_reach_a_log_while_the_study_runs(smoke):

@@ -1,21 +1,19 @@
 """Scan videos and DICOM cine loops through the commands: `awcl-data` summarises a folder of them, `awcl-pretrain`
 pretrains on it (every K-th frame, labels from labels.csv, the rest unlabelled), decoding each file once into the
 frame cache. The media are built here from phantom frames."""
-import json, os
-from pathlib import Path
+import json
 import numpy as np, pytest
-from conftest import run_cli, assert_one_line_error
-from awcl.data.phantoms import make_phantoms
+from conftest import run_cli, assert_one_line_error, cache_env
 from awcl.data.table import read_frames
 from awcl.data.readers import load_gray
 from awcl.data.video import write_video, write_dicom
 
 
 @pytest.fixture(scope='module')
-def videos(tmp_path_factory):
+def videos(tmp_path_factory, phantom_set):
     "6 scans of 16 frames: 3 lossless videos (.mkv), 3 multi-frame DICOM; frames 0-7 of each labelled by its plane."
     d = tmp_path_factory.mktemp('vid')
-    make_phantoms(d/'ph', n_scans=6, frames_per_scan=16, size=48, seed=0); ph = read_frames(d/'ph')
+    ph = read_frames(phantom_set(6, 16))
     rows = []; (d/'media').mkdir()
     for k, (scan, g) in enumerate(ph.groupby('scan', sort=True)):
         clip = np.stack([load_gray(p) for p in g.path])
@@ -36,7 +34,7 @@ def test_data_summarises_videos(videos):
 
 def test_pretrain_on_videos(videos, tmp_path):
     r = run_cli('awcl-pretrain', '--data', videos, '--every', 2, '--preset', 'smoke', '--bs', 8, '--out', tmp_path/'run',
-                '--device', 'cpu', env={**os.environ, 'AWCL_CACHE': str(tmp_path/'cache')})
+                '--device', 'cpu', env=cache_env(tmp_path/'cache'))
     assert r.returncode == 0, r.stderr
     cfg = json.loads((tmp_path/'run'/'config.json').read_text())
     assert cfg['n_frames'] == 48 and cfg['data'] == str(videos)
@@ -59,7 +57,7 @@ def test_skip_unreadable_videos(videos, tmp_path):
     (d/'empty.mp4').write_bytes(b'')
     cut = sorted(d.glob('*.dcm'))[0]; data = cut.read_bytes(); cut.write_bytes(data[:len(data) // 2])
     args = ['--data', d, '--every', 2, '--preset', 'smoke', '--bs', 8, '--device', 'cpu']
-    env = {**os.environ, 'AWCL_CACHE': str(tmp_path/'cache')}
+    env = cache_env(tmp_path/'cache')
     assert_one_line_error(run_cli('awcl-pretrain', *args, '--out', tmp_path/'a', env=env), 'awcl-pretrain', 'empty.mp4')
     r = run_cli('awcl-pretrain', *args, '--out', tmp_path/'b', '--on-bad-image', 'skip', env=env)
     assert r.returncode == 0, r.stderr

@@ -17,7 +17,7 @@ repo, works without the checkout.
 Phase timings are printed (`pytest -rP` or `-s` shows them). Nothing here skips: a failure fails, in CI (`$CI`) and
 elsewhere.
 """
-import configparser, importlib.metadata as md, json, math, os, re, shutil, subprocess, sys, sysconfig, tarfile, time, zipfile
+import configparser, json, math, os, re, shutil, subprocess, sys, sysconfig, tarfile, time, zipfile
 from contextlib import contextmanager
 from pathlib import Path
 from types import SimpleNamespace

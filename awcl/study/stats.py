@@ -12,7 +12,7 @@ from ..core import AwclError, rng
 # %% auto #0
 __all__ = ['SCORE_COLUMNS', 'Z_POWER', 'TASK_ORDER', 'PROTOCOL_ORDER', 'PAPER_SEG_GAIN', 'CONTRASTIVE_BASELINES',
            'VERDICT_COLUMNS', 'VERDICT_COLOURS', 'verdict', 'seeds_needed', 'paired_difference', 'score_table',
-           'ratio_trend', 'study_verdicts', 'summarise_hypotheses', 'forest_plot']
+           'ratio_trend', 'verdict_table', 'render_verdicts', 'study_verdicts', 'summarise_hypotheses', 'forest_plot']
 
 # %% ../../nbs/30_study.stats.ipynb #1d3bda05
 SCORE_COLUMNS = ['name', 'task', 'protocol', 'seed', 'scan', 'frame', 'score']
@@ -187,9 +187,160 @@ def _ratio_names(scores, granularity):
         out[float(r)] = names[0]
     return out
 
-# %% ../../nbs/30_study.stats.ipynb #1e877dec
+# %% ../../nbs/30_study.stats.ipynb #44cb9edb
 VERDICT_COLUMNS = ['hypothesis', 'a', 'b', 'task', 'protocol', 'statistic', 'estimate', 'lo', 'hi', 'mde', 'paper',
                    'verdict', 'trusted', 'n_seeds', 'n_scans']
+
+def _verdict_row(scores, section, hyp, a, b, t, p, n_boot, seed, rel=False, paper=np.nan) -> dict:
+    "A paired comparison as a row of `verdict_table` (`kind` `diff`, or `error` when the two cannot be compared)."
+    try: r = paired_difference(scores, a, b, t, p, n_boot, seed)
+    except AwclError as e: return dict(section=section, hypothesis=hyp, a=a, b=b, task=t, protocol=p, kind='error', note=str(e))
+    return dict(r, section=section, hypothesis=hyp, kind='diff', relative=rel, paper=paper if rel else np.nan)
+
+def _note(section:str, text:str, **kw) -> dict: return dict(section=section, kind='note', note=text, **kw)
+
+def _pair_rows(scores, section, hyp, pairs, combos, has, present, n_boot, seed) -> list:
+    rows = []
+    for a, b in pairs:
+        missing = [n for n in (a, b) if n not in present]
+        if missing: rows.append(_note(section, f'{a} vs {b}: not run (no {", ".join(missing)})')); continue
+        both = [(t, p) for t, p in combos if has(a, t, p) and has(b, t, p)]
+        if not both: rows.append(_note(section, f'{a} vs {b}: not run on a common task and protocol'))
+        rows += [_verdict_row(scores, section, hyp, a, b, t, p, n_boot, seed) for t, p in both]
+    return rows
+
+def _seg_rows(scores, combos, has, n_boot, seed) -> list:
+    "AWCL-fine against ImageNet and the best contrastive baseline on each segmentation protocol, with the paper's claims."
+    seg, rows = [(t, p) for t, p in combos if t == 'hcseg'], []
+    if not seg: rows.append(_note('seg', 'not run (no hcseg task)'))
+    for t, p in seg:
+        if not has('awcl-fine', t, p): rows.append(_note('seg', f'{t} / {p}: not run (no awcl-fine)')); continue
+        cands = [n for n in CONTRASTIVE_BASELINES if has(n, t, p)]
+        mean = lambda n: scores[(scores['name'] == n) & (scores['task'] == t) & (scores['protocol'] == p)].groupby('seed')['score'].mean().mean()
+        best = max(cands, key=mean) if cands else None
+        for label, b in [('imagenet', 'imagenet' if has('imagenet', t, p) else None), ('best contrastive baseline', best)]:
+            if b is None: rows.append(_note('seg', f'{t} / {p}: vs {label}: not run')); continue
+            r = _verdict_row(scores, 'seg', f'seg vs {label}', 'awcl-fine', b, t, p, n_boot, seed, rel=True, paper=PAPER_SEG_GAIN[label])
+            if r['kind'] == 'diff':
+                r['seeds_needed'] = seeds_needed(r['paper'], r['rel_mde'], r['n_seeds'])
+                if label != 'imagenet': r['chosen_from'] = cands
+            rows.append(r)
+    return rows
+
+def _ratio_rows(scores, ratio_granularity, combos, has, n_boot, seed) -> list:
+    by_ratio = _ratio_names(scores, ratio_granularity)
+    if len(by_ratio) < 2:
+        return [_note('ratio', f'not run ({len(by_ratio)} anatomy ratio{"" if len(by_ratio) == 1 else "s"} of awcl-{ratio_granularity})')]
+    rows = []
+    for t, p in combos:
+        if not all(has(n, t, p) for n in by_ratio.values()): continue
+        try: r = ratio_trend(scores, by_ratio, t, p, n_boot, seed)
+        except AwclError as e: rows.append(_note('ratio', f'{t} / {p}: **not comparable** ({e})')); continue
+        rows.append(dict(r, section='ratio', hypothesis='more positives', a=f'awcl-{ratio_granularity}', b='ratio', kind='rho'))
+    return rows
+
+def verdict_table(scores:pd.DataFrame, # score table, `SCORE_COLUMNS` (+ method, granularity, anatomy_ratio for the sweep)
+                  ratio_granularity:str='fine', # the AWCL granularity of the anatomy-ratio sweep
+                  n_boot:int=2000, # bootstrap resamples per comparison
+                  seed:int=0, # seed of the resampling
+                 ) -> pd.DataFrame:
+    "Every comparison of the study, one row each in the order `render_verdicts` prints them, with `trusted` from the controls."
+    _check_columns(scores)
+    present = set(scores['name'])
+    combos = [(t, p) for t in _order(scores['task'].unique(), TASK_ORDER)
+              for p in _order(scores.loc[scores['task'] == t, 'protocol'].unique(), PROTOCOL_ORDER)]
+    keys = set(zip(scores['name'], scores['task'], scores['protocol']))
+    has = lambda n, t, p: (n, t, p) in keys
+    rows = []
+    if not {'supervised', 'random'} <= present:
+        rows.append(_note('control', f'not run (no {", ".join(n for n in ("supervised", "random") if n not in present)}): '
+                                     'no protocol is shown able to rank encoders'))
+    else:
+        rows += [_verdict_row(scores, 'control', 'control', 'supervised', 'random', t, p, n_boot, seed)
+                 if has('supervised', t, p) and has('random', t, p) else _note('control', f'{t} / {p}: not run') for t, p in combos]
+    rows += _pair_rows(scores, 'awcl', 'awcl > simclr', [('awcl-fine', 'simclr')], combos, has, present, n_boot, seed)
+    if 'scan' in present: rows += _pair_rows(scores, 'awcl', 'awcl > scan', [('awcl-fine', 'scan')], combos, has, present, n_boot, seed)
+    rows += _pair_rows(scores, 'awcl', 'simclr > random', [('simclr', 'random')], combos, has, present, n_boot, seed)
+    brain = [(t, p) for t, p in combos if t == 'brain']
+    rows += (_pair_rows(scores, 'fine', 'fine > coarse', [('awcl-fine', 'awcl-coarse')], brain, has, present, n_boot, seed)
+             if brain else [_note('fine', 'not run (no brain task)')])
+    rows += _ratio_rows(scores, ratio_granularity, combos, has, n_boot, seed)
+    rows += _seg_rows(scores, combos, has, n_boot, seed)
+    t = pd.DataFrame(rows)
+    for c in ('task', 'protocol', 'verdict', 'paper', 'seeds_needed', 'chosen_from'):
+        if c not in t: t[c] = np.nan
+    ctl = t[(t.section == 'control') & t.kind.isin(['diff', 'error'])]
+    cannot = {(r.task, r.protocol) for r in ctl.itertuples() if r.verdict != 'held'}
+    t['trusted'] = [(a, b) not in cannot for a, b in zip(t.task, t.protocol)]
+    return t
+
+# %% ../../nbs/30_study.stats.ipynb #1b638cb1
+_POWER = lambda m, what='difference': f'; smallest detectable {what} {m:.3f} at 80 % power' if np.isfinite(m) else ''
+_SECTIONS = {
+    'control': '- **Controls: can each protocol rank encoders?** (supervised - random; a protocol whose control does not '
+               'clearly beat random cannot rank encoders)',
+    'awcl': '- **AWCL > SimCLR, AWCL > scan metadata, SimCLR > random**',
+    'fine': '- **Fine > coarse on the fine-grained task (brain planes)**',
+    'ratio': '- **More anatomy positives help** (Spearman rho of score with anatomy ratio over (ratio, seed) cells, awcl-{g})',
+    'seg': '- **Cross-domain segmentation** (paper: AWCL +13.8 % Dice over ImageNet, +7.1 % over the best contrastive baseline)'}
+
+def _verdict_line(r) -> str:
+    "One comparison of `verdict_table` as a markdown list item."
+    caveat = '' if r.trusted or r.section == 'control' else ' (this protocol cannot rank encoders: its control did not beat random)'
+    if r.kind == 'note': return f'  - {r.note}'
+    if r.kind == 'error': s = f'  - {r.task} / {r.protocol}: {r.a} vs {r.b}: **not comparable** ({r.note})'
+    elif r.kind == 'rho':
+        rho = (f'rho {r.rho:+.2f} [{r.lo:+.2f}, {r.hi:+.2f}]' if np.isfinite(r.rho) else 'rho undefined (the same score at every ratio)')
+        s = (f'  - {r.task} / {r.protocol}: {rho}, mean score by ratio ' + ', '.join(f'{x:g}: {m:.3f}' for x, m in zip(r.ratios, r.means))
+             + f': **{r.verdict}** ({r.basis}{_POWER(r.mde, "rho")})' + caveat)
+    else:
+        s = f'  - {r.task} / {r.protocol}: {r.a} {r.mean_a:.3f} vs {r.b} {r.mean_b:.3f}: {r.diff:+.3f} [{r.lo:+.3f}, {r.hi:+.3f}]'
+        if r.relative: s += f', {r.rel:+.1f} % [{r.rel_lo:+.1f}, {r.rel_hi:+.1f}] of {r.b}'
+        s += f': **{r.verdict}** ({r.basis}{_POWER(r.mde)})' + caveat
+        if r.relative:
+            where = 'inside' if r.rel_lo <= r.paper <= r.rel_hi else 'above' if r.paper > r.rel_hi else 'below'
+            s += f"; the paper's +{r.paper} % is {where} the interval"
+            k = int(r.seeds_needed)
+            if k > 0: s += (f'; detecting +{r.paper} % at 80 % power takes about {k} seed{"s" if k > 1 else ""} of '
+                            f'{int(r.n_scans)} test scans (smallest detectable here {r.rel_mde:.1f} %)')
+            if isinstance(r.chosen_from, list): s += (f' ({r.b} is the best of {", ".join(r.chosen_from)} by mean Dice on these '
+                                                      'test frames; the choice is not in the interval and favours the baseline)')
+    if r.section == 'control' and (r.kind == 'error' or r.verdict != 'held'): s += ': **cannot rank encoders**'
+    return s
+
+def render_verdicts(table:pd.DataFrame, # from `verdict_table`
+                    smoke:bool=False, # a smoke run: say that its verdicts are not evidence
+                    ratio_granularity:str='fine', # the AWCL granularity of the anatomy-ratio sweep (for its heading)
+                   ) -> str:
+    "The study's verdicts as markdown: a heading per claim, a line per comparison, and how many comparisons there are."
+    lines = ['**Smoke run**: a tiny budget that only checks the pipeline end to end; its verdicts are not evidence.', ''] if smoke else []
+    lines += ['**Verdicts.** Score: accuracy per frame (planes, brain) or Dice (hcseg). Each difference is paired (same seed, '
+              'same test frames), given as mean [95 % interval], the interval bootstrapped over test scans within each seed '
+              'and over seeds; **held** or **did not hold** only when the interval excludes 0, else **undecided**. The '
+              'smallest detectable difference is the true difference this design (its seeds and test scans) would find '
+              '80 % of the time: an undecided difference below it cannot be seen here.', '']
+    for section, head in _SECTIONS.items():
+        lines.append(head.format(g=ratio_granularity))
+        lines += [_verdict_line(r) for r in table[table.section == section].itertuples()]
+    n_cmp = int(table.kind.isin(['diff', 'rho']).sum())
+    lines += ['', f'{n_cmp} comparisons: at 95 %, about 1 in 20 differences that are truly zero still gets a decided '
+              f'verdict by chance (about {n_cmp / 20:.1f} here).']
+    return '\n'.join(lines) + '\n'
+
+# %% ../../nbs/30_study.stats.ipynb #385ab15d
+def _verdict_records(table:pd.DataFrame) -> pd.DataFrame:
+    "`VERDICT_COLUMNS` rows of the decided comparisons: a difference (a relative claim also in % of b), or a trend's rho."
+    recs = []
+    for r in table[table.kind.isin(['diff', 'rho'])].itertuples():
+        base = dict(hypothesis=r.hypothesis, a=r.a, b=r.b, task=r.task, protocol=r.protocol, trusted=r.trusted,
+                    n_seeds=int(r.n_seeds), n_scans=int(r.n_scans))
+        if r.kind == 'rho':
+            recs.append(dict(base, statistic='rho', estimate=r.rho, lo=r.lo, hi=r.hi, mde=r.mde, paper=np.nan, verdict=r.verdict)); continue
+        recs.append(dict(base, statistic='difference', estimate=r.diff, lo=r.lo, hi=r.hi, mde=r.mde,
+                         paper=r.paper / 100 * r.mean_b, verdict=r.verdict))   # a relative claim, in points of b's score
+        if r.relative: recs.append(dict(base, statistic='relative %', estimate=r.rel, lo=r.rel_lo, hi=r.rel_hi, mde=r.rel_mde,
+                                   paper=r.paper, verdict=verdict(r.rel_lo, r.rel_hi)))
+    return pd.DataFrame(recs, columns=VERDICT_COLUMNS)
 
 def study_verdicts(scores:pd.DataFrame, # score table, `SCORE_COLUMNS` (+ method, granularity, anatomy_ratio for the sweep)
                    smoke:bool=False, # a smoke run: say that its verdicts are not evidence
@@ -198,114 +349,8 @@ def study_verdicts(scores:pd.DataFrame, # score table, `SCORE_COLUMNS` (+ method
                    seed:int=0, # seed of the resampling
                   ) -> tuple[str, pd.DataFrame]:
     "The study's verdicts on the paper's hypotheses as markdown, and as a table (`VERDICT_COLUMNS`, one row per comparison)."
-    _check_columns(scores)
-    present = set(scores['name'])
-    combos = [(t, p) for t in _order(scores['task'].unique(), TASK_ORDER)
-              for p in _order(scores.loc[scores['task'] == t, 'protocol'].unique(), PROTOCOL_ORDER)]
-    keys = set(zip(scores['name'], scores['task'], scores['protocol']))
-    has = lambda n, t, p: (n, t, p) in keys
-    cannot, recs = set(), []
-    caveat = lambda t, p: ' (this protocol cannot rank encoders: its control did not beat random)' if (t, p) in cannot else ''
-    power = lambda m, unit='': f'; smallest detectable difference {m:.3f}{unit} at 80 % power' if np.isfinite(m) else ''
-
-    def record(hyp, r, stat, paper=np.nan, rel=False):
-        recs.append(dict(hypothesis=hyp, a=r.get('a', f'awcl-{ratio_granularity}'), b=r.get('b', 'ratio'), task=r['task'],
-                         protocol=r['protocol'], statistic=stat, estimate=r['rel' if rel else 'diff'] if stat != 'rho' else r['rho'],
-                         lo=r['rel_lo' if rel else 'lo'], hi=r['rel_hi' if rel else 'hi'], mde=r['rel_mde' if rel else 'mde'],
-                         paper=paper, verdict=r['verdict'] if not rel else verdict(r['rel_lo'], r['rel_hi']),
-                         trusted=(r['task'], r['protocol']) not in cannot, n_seeds=r['n_seeds'], n_scans=r['n_scans']))
-
-    def diff_line(hyp, a, b, t, p, rel=False, paper=np.nan):
-        try: r = paired_difference(scores, a, b, t, p, n_boot, seed)
-        except AwclError as e: return f'  - {t} / {p}: {a} vs {b}: **not comparable** ({e})', None
-        s = f'  - {t} / {p}: {a} {r["mean_a"]:.3f} vs {b} {r["mean_b"]:.3f}: {r["diff"]:+.3f} [{r["lo"]:+.3f}, {r["hi"]:+.3f}]'
-        if rel: s += f', {r["rel"]:+.1f} % [{r["rel_lo"]:+.1f}, {r["rel_hi"]:+.1f}] of {b}'
-        record(hyp, r, 'difference', paper / 100 * r['mean_b'])   # a relative claim, in points of b's score
-        if rel: record(hyp, r, 'relative %', paper, rel=True)
-        return s + f': **{r["verdict"]}** ({r["basis"]}{power(r["mde"])})' + caveat(t, p), r
-
-    def pairs(hyp, pairs, combos):
-        out = []
-        for a, b in pairs:
-            missing = [n for n in (a, b) if n not in present]
-            if missing: out.append(f'  - {a} vs {b}: not run (no {", ".join(missing)})'); continue
-            both = [(t, p) for t, p in combos if has(a, t, p) and has(b, t, p)]
-            if not both: out.append(f'  - {a} vs {b}: not run on a common task and protocol')
-            out += [diff_line(hyp, a, b, t, p)[0] for t, p in both]
-        return out
-
-    lines = []
-    if smoke: lines += ['**Smoke run**: a tiny budget that only checks the pipeline end to end; its verdicts are not evidence.', '']
-    lines += ['**Verdicts.** Score: accuracy per frame (planes, brain) or Dice (hcseg). Each difference is paired (same seed, '
-              'same test frames), given as mean [95 % interval], the interval bootstrapped over test scans within each seed '
-              'and over seeds; **held** or **did not hold** only when the interval excludes 0, else **undecided**. The '
-              'smallest detectable difference is the true difference this design (its seeds and test scans) would find '
-              '80 % of the time: an undecided difference below it cannot be seen here.', '']
-
-    lines.append('- **Controls: can each protocol rank encoders?** (supervised - random; a protocol whose control does not '
-                 'clearly beat random cannot rank encoders)')
-    if not {'supervised', 'random'} <= present:
-        lines.append(f'  - not run (no {", ".join(n for n in ("supervised", "random") if n not in present)}): '
-                     'no protocol is shown able to rank encoders')
-    else:
-        for t, p in combos:
-            if not (has('supervised', t, p) and has('random', t, p)): lines.append(f'  - {t} / {p}: not run'); continue
-            s, r = diff_line('control', 'supervised', 'random', t, p)
-            if r is None or r['verdict'] != 'held': cannot.add((t, p)); s += ': **cannot rank encoders**'
-            lines.append(s)
-    for rc in recs: rc['trusted'] = (rc['task'], rc['protocol']) not in cannot
-
-    lines.append('- **AWCL > SimCLR, AWCL > scan metadata, SimCLR > random**')
-    lines += pairs('awcl > simclr', [('awcl-fine', 'simclr')], combos)
-    lines += pairs('awcl > scan', [('awcl-fine', 'scan')], combos) if 'scan' in present else []
-    lines += pairs('simclr > random', [('simclr', 'random')], combos)
-
-    lines.append('- **Fine > coarse on the fine-grained task (brain planes)**')
-    lines += pairs('fine > coarse', [('awcl-fine', 'awcl-coarse')], [(t, p) for t, p in combos if t == 'brain']) \
-             if any(t == 'brain' for t, _ in combos) else ['  - not run (no brain task)']
-
-    by_ratio = _ratio_names(scores, ratio_granularity)
-    lines.append(f'- **More anatomy positives help** (Spearman rho of score with anatomy ratio over (ratio, seed) cells, '
-                 f'awcl-{ratio_granularity})')
-    if len(by_ratio) < 2: lines.append(f'  - not run ({len(by_ratio)} anatomy ratio{"" if len(by_ratio) == 1 else "s"} of awcl-{ratio_granularity})')
-    else:
-        for t, p in combos:
-            if not all(has(n, t, p) for n in by_ratio.values()): continue
-            try: r = ratio_trend(scores, by_ratio, t, p, n_boot, seed)
-            except AwclError as e: lines.append(f'  - {t} / {p}: **not comparable** ({e})'); continue
-            record('more positives', r, 'rho')
-            rho = (f'rho {r["rho"]:+.2f} [{r["lo"]:+.2f}, {r["hi"]:+.2f}]' if np.isfinite(r['rho'])
-                   else 'rho undefined (the same score at every ratio)')
-            lines.append(f'  - {t} / {p}: {rho}, mean score by ratio '
-                         + ', '.join(f'{x:g}: {m:.3f}' for x, m in zip(r['ratios'], r['means']))
-                         + f': **{r["verdict"]}** ({r["basis"]}{power(r["mde"]).replace("difference", "rho")})' + caveat(t, p))
-
-    lines.append('- **Cross-domain segmentation** (paper: AWCL +13.8 % Dice over ImageNet, +7.1 % over the best contrastive baseline)')
-    seg = [(t, p) for t, p in combos if t == 'hcseg']
-    if not seg: lines.append('  - not run (no hcseg task)')
-    for t, p in seg:
-        if not has('awcl-fine', t, p): lines.append(f'  - {t} / {p}: not run (no awcl-fine)'); continue
-        cands = [n for n in CONTRASTIVE_BASELINES if has(n, t, p)]
-        mean = lambda n: scores[(scores['name'] == n) & (scores['task'] == t) & (scores['protocol'] == p)].groupby('seed')['score'].mean().mean()
-        best = max(cands, key=mean) if cands else None
-        for label, b in [('imagenet', 'imagenet' if has('imagenet', t, p) else None), ('best contrastive baseline', best)]:
-            if b is None: lines.append(f'  - {t} / {p}: vs {label}: not run'); continue
-            paper = PAPER_SEG_GAIN[label]
-            s, r = diff_line(f'seg vs {label}', 'awcl-fine', b, t, p, rel=True, paper=paper)
-            if r is not None:
-                where = 'inside' if r['rel_lo'] <= paper <= r['rel_hi'] else 'above' if paper > r['rel_hi'] else 'below'
-                s += f"; the paper's +{paper} % is {where} the interval"
-                k = seeds_needed(paper, r['rel_mde'], r['n_seeds'])
-                if k > 0: s += (f'; detecting +{paper} % at 80 % power takes about {k} seed{"s" if k > 1 else ""} of '
-                                f'{r["n_scans"]} test scans (smallest detectable here {r["rel_mde"]:.1f} %)')
-                if label != 'imagenet': s += (f' ({b} is the best of {", ".join(cands)} by mean Dice on these test frames; '
-                                              'the choice is not in the interval and favours the baseline)')
-            lines.append(s)
-
-    n_cmp = sum(r['statistic'] != 'relative %' for r in recs)
-    lines += ['', f'{n_cmp} comparisons: at 95 %, about 1 in 20 differences that are truly zero still gets a decided '
-              f'verdict by chance (about {n_cmp / 20:.1f} here).']
-    return '\n'.join(lines) + '\n', pd.DataFrame(recs, columns=VERDICT_COLUMNS)
+    t = verdict_table(scores, ratio_granularity, n_boot, seed)
+    return render_verdicts(t, smoke, ratio_granularity), _verdict_records(t)
 
 def summarise_hypotheses(scores:pd.DataFrame, # score table, `SCORE_COLUMNS` (+ method, granularity, anatomy_ratio for the sweep)
                          smoke:bool=False, # a smoke run: say that its verdicts are not evidence
