@@ -34,6 +34,7 @@ def stream_lines():
             try: f.reconfigure(line_buffering=True)
             except (ValueError, OSError): pass   # a stream that cannot be reconfigured (e.g. already detached)
 
+# %% ../nbs/00_core.ipynb #71c51932
 @contextlib.contextmanager
 def cli_errors(prog:str, # command name, printed before the message
               ):
@@ -50,6 +51,7 @@ def cli_errors(prog:str, # command name, printed before the message
         print(f'{prog}: error: {msg}', file=sys.stderr); sys.exit(2)
     finally: warnings.showwarning = shown
 
+# %% ../nbs/00_core.ipynb #26f8fcf6
 def report_skipped(prog:str, # command name, printed before the message
                    skipped, # `awcl.data.table.skipped_files`: the files `on_bad='skip'` left out (`path`, `reason`)
                   ):
@@ -71,6 +73,7 @@ def atomic_path(path, # the file to write
     finally:
         if tmp.exists(): tmp.unlink()
 
+# %% ../nbs/00_core.ipynb #d074cb7e
 def atomic_write(path, # the file to write
                  data:str|bytes, # its whole content
                 ) -> Path:
@@ -80,6 +83,7 @@ def atomic_write(path, # the file to write
         else: tmp.write_text(data, encoding='utf-8')
     return Path(path)
 
+# %% ../nbs/00_core.ipynb #94c4a682
 def atomic_torch_save(obj, # what `torch.save` writes (tensors, dicts, lists, numbers)
                       path, # the file to write
                      ) -> Path:
@@ -103,6 +107,7 @@ def git_commit() -> str|None:
     except (OSError, subprocess.SubprocessError): return None
     return (head + ('+dirty' if dirty else '')) or None
 
+# %% ../nbs/00_core.ipynb #44a61b56
 def cpu_model() -> str:
     "The processor's model name (`lscpu`'s Model name, from /proc/cpuinfo), else `platform.processor()`: results reproduce exactly on one CPU kind only."
     import platform
@@ -112,6 +117,7 @@ def cpu_model() -> str:
     except OSError: pass
     return platform.processor() or platform.machine()
 
+# %% ../nbs/00_core.ipynb #f85a8c0a
 def provenance() -> dict:
     "What made a result: package versions (torch's build and CUDA), Python, platform, CPU model, git commit, command line and time (UTC)."
     import platform, datetime
@@ -125,6 +131,7 @@ def provenance() -> dict:
                 platform=platform.platform(), cpu=cpu_model(), cpus=os.cpu_count(), git_commit=git_commit(), argv=list(sys.argv),
                 time=datetime.datetime.now(datetime.timezone.utc).isoformat(timespec='seconds'))
 
+# %% ../nbs/00_core.ipynb #f67bc608
 def table_key(df, # a frame table (pandas DataFrame)
               cols:tuple=('path', 'frame', 'scan', 'fine', 'coarse', 'split', 'mask'), # the columns that define it
              ) -> str:
@@ -212,6 +219,7 @@ def file_key(path:str|Path, # a file (e.g. an `encoder.pth`), or `random`/`image
     p = Path(str(path))
     return hashlib.sha1(p.read_bytes()).hexdigest()[:16] if p.is_file() else str(path)
 
+# %% ../nbs/00_core.ipynb #20612019
 IGNORED_KEYS = ('provenance',)   # how a result was made (versions, commit, time), not what it is
 
 def stale_keys(folder:str|Path, # a run or evaluation folder

@@ -44,6 +44,7 @@ def cache_dir() -> Path:
     "awcl's cache folder: `$AWCL_CACHE` or `~/.cache/awcl`."
     return Path(os.environ.get('AWCL_CACHE') or Path.home()/'.cache'/'awcl')
 
+# %% ../../nbs/04_data.cache.ipynb #5c1c4efd
 def _fn_name(f) -> str|None: return None if f is None else f'{f.__module__}.{f.__qualname__}'
 
 def _frame_index(df:pd.DataFrame) -> list:
@@ -196,6 +197,7 @@ def prune_caches(root:str|Path, # a folder of frame caches
         if dead: shutil.rmtree(d, ignore_errors=True); gone.append(d)
     return gone
 
+# %% ../../nbs/04_data.cache.ipynb #787bab29
 def frame_cache(df:pd.DataFrame, # frame table: `path`, optional `frame` (videos) and `mask`
                 size:int, # side of the cached square frames (letterboxed)
                 masks=None, # mask decoder, path -> bool H x W (e.g. `awcl.tasks.segment.head_mask`); None: frames only

@@ -214,12 +214,14 @@ def fit_ellipse(mask:np.ndarray, # bool H x W mask
     return dict(center=tuple(map(float, r.centroid)), semi_axes=(r.axis_major_length/2, r.axis_minor_length/2),
                 orientation=float(r.orientation))
 
+# %% ../../nbs/01_data.readers.ipynb #c81edd4a
 def ellipse_perimeter(a:float, # one semi-axis
                       b:float, # the other semi-axis
                      ) -> float:
     "Perimeter of an ellipse with semi-axes `a`, `b` by Ramanujan's first approximation."
     return float(np.pi * (3*(a + b) - np.sqrt((3*a + b)*(a + 3*b))))
 
+# %% ../../nbs/01_data.readers.ipynb #b2ccf423
 def head_circumference_mm(mask:np.ndarray, # bool head mask (H x W)
                           pixel_mm:float, # pixel size in mm
                          ) -> float:

@@ -25,6 +25,7 @@ def project_root(start:Path|str|None=None, # folder to start from; the current f
     p = Path(os.path.abspath(start or os.getcwd()))
     return next((d for d in [p, *p.parents] if (d/'settings.ini').is_file()), None)
 
+# %% ../../nbs/03_data.table.ipynb #accf289d
 def shared_data_dir() -> Path|None:
     "The real-data folder: `$AWCL_SHARED_DATA` if set, else `<project root>/../shared/data`; None if it does not exist."
     env = os.environ.get('AWCL_SHARED_DATA')
@@ -35,6 +36,7 @@ def shared_data_dir() -> Path|None:
         d = root.parent/'shared'/'data'
     return Path(os.path.abspath(d)) if d.is_dir() else None
 
+# %% ../../nbs/03_data.table.ipynb #97ae3a25
 def _in_ci() -> bool: return os.environ.get('CI', '').strip().lower() not in ('', '0', 'false', 'no')
 
 def shared_data(name:str, # a sample in the real-data folder, e.g. 'hc18' or 'fetal_planes_db'
@@ -124,6 +126,7 @@ def read_frames(root:Path|str, # dataset folder, or a csv table (file, or folder
     t.attrs.update(format=fmt, source=str(source), skipped=skipped)
     return t
 
+# %% ../../nbs/03_data.table.ipynb #0a2eab15
 def skipped_files(df:pd.DataFrame, # a frame table from `read_frames` (its `attrs['skipped']`: files it left out)
                   bad:pd.DataFrame|None=None, # rows found unreadable later (`FrameCache.bad`, `check_images(on_bad='skip')`)
                  ) -> pd.DataFrame:
@@ -189,6 +192,7 @@ def check_images(df:pd.DataFrame, # a frame table
     return _bad_table(_bad_row(i, p, f, bad.get(p) or bad[m]) for i, (p, f, m) in enumerate(zip(df.path, frame, masks))
                       if p in bad or m in bad)
 
+# %% ../../nbs/03_data.table.ipynb #eacef4fb
 def drop_bad(df:pd.DataFrame, # a frame table
              bad:pd.DataFrame|None, # its unreadable rows (`check_images(df, on_bad='skip')`, `FrameCache.bad`), or None
             ) -> pd.DataFrame:
@@ -225,6 +229,7 @@ def split_by_scan(df:pd.DataFrame, # a frame table
     out['split'] = out.scan.map(scan_split)
     return out
 
+# %% ../../nbs/03_data.table.ipynb #85141aeb
 def check_scan_disjoint(df:pd.DataFrame, # a frame table
                        ) -> None:
     "Raise AwclError naming a scan whose frames sit in more than one split (frames without a split are ignored)."
@@ -241,6 +246,7 @@ def check_label_budget(label_budget, # the value given
         raise AwclError(f'{name}{sep}{label_budget!r} must be a fraction of the training scans in (0, 1]')
     return float(label_budget)
 
+# %% ../../nbs/03_data.table.ipynb #2dc45c41
 def apply_label_budget(t:pd.DataFrame, # rows with `scan` and `split` (train, valid, test)
                        label_budget:float=1.0, # fraction of the train scans kept, in (0, 1]
                        seed:int=0, # draws which scans are kept

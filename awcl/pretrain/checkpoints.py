@@ -54,10 +54,12 @@ class RunStats(Callback):
     def after_validate(self):
         if self._vn: self.h['valid_loss'].append(self._vs / self._vn)
 
+# %% ../../nbs/13_pretrain.checkpoints.ipynb #94a2f2f3
 class NonFiniteLoss(AwclError):
     "Training met a non-finite loss: the message (also `.what`, which fastai's wrapping leaves alone) names the epoch and step."
     def __init__(self, what:str): super().__init__(what); self.what = what
 
+# %% ../../nbs/13_pretrain.checkpoints.ipynb #024fb17f
 class FiniteLoss(Callback):
     "Stop the run at the first non-finite training loss, before it reaches the weights (naming the epoch and step)."
     order = 55   # after the loss, before RunStats and Checkpoint record the batch
@@ -67,6 +69,7 @@ class FiniteLoss(Callback):
             raise NonFiniteLoss(f'non-finite training loss ({self.loss.item()}) at epoch {self.epoch + 1} of {self.n_epoch}, '
                                 f'step {step} of {len(self.dls.train)}')
 
+# %% ../../nbs/13_pretrain.checkpoints.ipynb #87e516ba
 class Checkpoint(Callback):
     "`encoder.pth` and a resumable `checkpoint.pth` in `out`: after each epoch and every `every` optimiser steps (rank 0 only)."
     order = 70

@@ -188,11 +188,10 @@ class ContrastiveLoss(nn.Module):
             if images is not None: images = torch.cat(_gather(images, False))
         return self.supcon(torch.stack([a, p], dim=1), labels, images)
 
+# %% ../../nbs/12_pretrain.method.ipynb #392eeea5
 class SupervisedLoss(nn.Module):
     "The `supervised` control: cross-entropy of both views' logits against the anchors' class ids."
     def forward(self, logits, labels, images=None): return F.cross_entropy(logits.float(), labels.repeat(2))
-
-
 
 # %% ../../nbs/12_pretrain.method.ipynb #80f5de87
 @dataclass(frozen=True)
@@ -203,6 +202,7 @@ class Method:
     fixed:dict # `PretrainConfig` fields the method sets, whatever was asked
     supervised:bool=False # cross-entropy on class ids (the control) instead of a contrastive loss
 
+# %% ../../nbs/12_pretrain.method.ipynb #d7242faf
 def class_codes(df:pd.DataFrame, # frames
                 col:str, # label column, e.g. `fine`
                 classes:list|None=None, # class names to code (default: the sorted labels of `df`)
@@ -252,6 +252,7 @@ def supervised_batches(labels:np.ndarray, # class id per training row, -1 where 
     order = np.concatenate([g.permutation(lab) for _ in range(-(-n * bs // len(lab)))])
     return list(order[:n * bs].reshape(n, bs))
 
+# %% ../../nbs/12_pretrain.method.ipynb #bace476d
 class AWCLCallback(Callback):
     "Draws each epoch's pairs and batches, and makes the two views of each batch on the device."
     order = 0

@@ -38,11 +38,13 @@ def imagenet_weights_path(arch:str='resnet18', # torchvision ResNet name, see `A
     "Where torchvision's ImageNet weights for `arch` lie in the local torch hub cache (`$TORCH_HOME/hub/checkpoints`)."
     return Path(torch.hub.get_dir())/'checkpoints'/Path(_arch(arch)[1].url).name
 
+# %% ../../nbs/11_pretrain.models.ipynb #204ba086
 def imagenet_available(arch:str='resnet18', # torchvision ResNet name, see `ARCHS`
                       ) -> bool:
     "Are torchvision's ImageNet weights for `arch` in the local cache, so that using them needs no download?"
     return imagenet_weights_path(arch).is_file()
 
+# %% ../../nbs/11_pretrain.models.ipynb #0cb02bf7
 def _reason(e:BaseException) -> str:
     "`e` in one line: its type and the first line of its message."
     msg = str(getattr(e, 'reason', None) or e).strip()
@@ -106,6 +108,7 @@ def get_device(device:str|None=None, # `cuda`, `cpu`, ...; None: fastai's defaul
     "The device a run, an embedding or a fine-tuning uses."
     return torch.device(device) if device else default_device()
 
+# %% ../../nbs/11_pretrain.models.ipynb #da30c303
 IMAGENET_MEAN, IMAGENET_STD = (0.485, 0.456, 0.406), (0.229, 0.224, 0.225)
 
 class GrayToRGB(nn.Module):
@@ -126,6 +129,7 @@ def projector(in_dim:int=512, # size of the encoder feature *h*
     "The official code's projection head: Linear -> ReLU -> Linear."
     return nn.Sequential(nn.Linear(in_dim, hidden), nn.ReLU(inplace=True), nn.Linear(hidden, out_dim))
 
+# %% ../../nbs/11_pretrain.models.ipynb #2fb99d39
 class EncoderModel(nn.Module):
     "Grey frames -> encoder feature *h*: the body every pretraining model shares; subclasses add the head on *h*."
     def __init__(self, encoder:nn.Module, # a ResNet with `fc = nn.Identity()` (RGB input)
@@ -134,6 +138,7 @@ class EncoderModel(nn.Module):
         self.stem, self.encoder = GrayToRGB(), encoder
     def features(self, x): return self.encoder(self.stem(x))
 
+# %% ../../nbs/11_pretrain.models.ipynb #6a0ba434
 class ContrastiveModel(EncoderModel):
     "Grey frames -> encoder feature *h* -> projection *z* (L2-normalised). Shared by AWCL and every contrastive baseline."
     def __init__(self, encoder:nn.Module, # a ResNet with `fc = nn.Identity()`
@@ -145,6 +150,7 @@ class ContrastiveModel(EncoderModel):
         self.projector = projector(feat_dim, hidden, out_dim)
     def forward(self, x): return F.normalize(self.projector(self.features(x)).float(), dim=1)
 
+# %% ../../nbs/11_pretrain.models.ipynb #ccc43055
 class SupervisedModel(EncoderModel):
     "Grey frames -> encoder feature *h* -> class logits: the control, trained on the same data, views and schedule."
     def __init__(self, encoder:nn.Module, # a torchvision ResNet with `fc = nn.Identity()` (RGB input)
@@ -155,6 +161,7 @@ class SupervisedModel(EncoderModel):
         self.head = nn.Linear(feat_dim, n_classes)
     def forward(self, x): return self.head(self.features(x))
 
+# %% ../../nbs/11_pretrain.models.ipynb #23afbd2c
 def create_model(arch:str='resnet18', # torchvision ResNet name
                  init:str|Path='random', # `random`, `imagenet` or an `encoder.pth`
                  seed:int=0, # seeds the encoder and head initialisation
@@ -175,6 +182,7 @@ def save_encoder(model:nn.Module, # a `ContrastiveModel` or a bare encoder
     enc = getattr(model, 'encoder', model)
     atomic_torch_save({k: v.detach().cpu() for k, v in enc.state_dict().items()}, path)   # a kill mid-write leaves the old file whole
 
+# %% ../../nbs/11_pretrain.models.ipynb #0a5132a0
 def load_encoder(path:str|Path, # an `encoder.pth` written by `save_encoder`
                  arch:str='resnet18', # the torchvision ResNet it was saved from
                 ) -> nn.Module:

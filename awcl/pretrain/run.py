@@ -78,6 +78,7 @@ class PretrainConfig:
     @property
     def load_size(self) -> int: return math.ceil(self.size * 8 / 7)   # frames are kept a little larger than the views
 
+# %% ../../nbs/14_pretrain.run.ipynb #e78e35c2
 PRESETS = {
     'smoke': dict(size=32, bs=16, epochs=1, lr=1e-3, temperature=0.1, crop_scale=0.25),
     'cpu':   dict(size=48, bs=64, epochs=12, lr=5e-4, wd=1e-4, decouple_wd=True, schedule='one_cycle',
@@ -148,6 +149,7 @@ def split_frames(df:pd.DataFrame, # frame table; its optional `split` column pic
     tr, va = _split_rows(df)
     return df.iloc[tr].reset_index(drop=True), df.iloc[va].reset_index(drop=True)
 
+# %% ../../nbs/14_pretrain.run.ipynb #d506266f
 def _split_rows(df:pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     if 'split' not in df or df['split'].isna().all(): return np.arange(len(df)), np.zeros(0, np.int64)
     return np.flatnonzero(df['split'].eq('train') | df['split'].isna()), np.flatnonzero(df['split'].eq('valid'))

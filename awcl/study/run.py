@@ -120,6 +120,7 @@ def study_notebook() -> Path:
     raise AwclError(f'the study notebook was found neither in a source checkout ({here.parent/"nbs"/"32_study.ipynb"}) '
                     f'nor in the installed package ({here/"study.ipynb"}); reinstall awcl')
 
+# %% ../../nbs/31_study.run.ipynb #917f12b3
 def _literal(v:str):
     try: return ast.literal_eval(v)
     except (ValueError, SyntaxError): return v
@@ -134,6 +135,7 @@ def study_parameters(preset:str='cpu', # a key of `STUDY_PRESETS`: `smoke`, `cpu
     for name, value in overrides or []: params[name] = _literal(value)
     return params
 
+# %% ../../nbs/31_study.run.ipynb #c1f5b12b
 INLINE_BACKEND = 'module://matplotlib_inline.backend_inline'   # matplotlib's backend in a Jupyter kernel
 
 class _Tail:
@@ -229,6 +231,7 @@ def study_checks() -> dict:
         out=(lambda v: isinstance(v, (str, Path)) and str(v) != '', 'a folder path'),
     )
 
+# %% ../../nbs/31_study.run.ipynb #3cf09802
 def check_study_parameters(params:dict, # study parameters (any subset of the notebook's)
                           ) -> dict:
     "`params` if every one is known and allowed; else AwclError naming the first bad one and what is allowed."

@@ -95,6 +95,7 @@ def seeds_needed(effect:float, # the difference to detect (same units as `mde`)
     if not (np.isfinite(effect) and np.isfinite(mde)) or effect == 0: return -1
     return max(1, int(np.ceil(n_seeds * (mde / abs(effect)) ** 2)))
 
+# %% ../../nbs/30_study.stats.ipynb #df92480c
 def paired_difference(scores:pd.DataFrame, # score table, `SCORE_COLUMNS`, one row per scored frame
                       a:str, # encoder claimed better
                       b:str, # encoder it is compared with
@@ -187,7 +188,7 @@ def _ratio_names(scores, granularity):
         out[float(r)] = names[0]
     return out
 
-# %% ../../nbs/30_study.stats.ipynb #44cb9edb
+# %% ../../nbs/30_study.stats.ipynb #5746e610
 VERDICT_COLUMNS = ['hypothesis', 'a', 'b', 'task', 'protocol', 'statistic', 'estimate', 'lo', 'hi', 'mde', 'paper',
                    'verdict', 'trusted', 'n_seeds', 'n_scans']
 
@@ -274,7 +275,7 @@ def verdict_table(scores:pd.DataFrame, # score table, `SCORE_COLUMNS` (+ method,
     t['trusted'] = [(a, b) not in cannot for a, b in zip(t.task, t.protocol)]
     return t
 
-# %% ../../nbs/30_study.stats.ipynb #1b638cb1
+# %% ../../nbs/30_study.stats.ipynb #476185f0
 _POWER = lambda m, what='difference': f'; smallest detectable {what} {m:.3f} at 80 % power' if np.isfinite(m) else ''
 _SECTIONS = {
     'control': '- **Controls: can each protocol rank encoders?** (supervised - random; a protocol whose control does not '
@@ -327,7 +328,7 @@ def render_verdicts(table:pd.DataFrame, # from `verdict_table`
               f'verdict by chance (about {n_cmp / 20:.1f} here).']
     return '\n'.join(lines) + '\n'
 
-# %% ../../nbs/30_study.stats.ipynb #385ab15d
+# %% ../../nbs/30_study.stats.ipynb #d630e427
 def _verdict_records(table:pd.DataFrame) -> pd.DataFrame:
     "`VERDICT_COLUMNS` rows of the decided comparisons: a difference (a relative claim also in % of b), or a trend's rho."
     recs = []
@@ -352,6 +353,7 @@ def study_verdicts(scores:pd.DataFrame, # score table, `SCORE_COLUMNS` (+ method
     t = verdict_table(scores, ratio_granularity, n_boot, seed)
     return render_verdicts(t, smoke, ratio_granularity), _verdict_records(t)
 
+# %% ../../nbs/30_study.stats.ipynb #7f0789ee
 def summarise_hypotheses(scores:pd.DataFrame, # score table, `SCORE_COLUMNS` (+ method, granularity, anatomy_ratio for the sweep)
                          smoke:bool=False, # a smoke run: say that its verdicts are not evidence
                          ratio_granularity:str='fine', # the AWCL granularity of the anatomy-ratio sweep

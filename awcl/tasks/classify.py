@@ -89,6 +89,7 @@ def plot_confusion(confusion, # counts, rows true, columns predicted
     ax.set_xticklabels(ax.get_xticklabels(), rotation=45, ha='right')
     return ax
 
+# %% ../../nbs/22_tasks.classify.ipynb #3ea30e7e
 def save_confusion(confusion, # counts, rows true, columns predicted
                    classes:list, # class names
                    path:str|Path, # image file to write, its format from the suffix (e.g. `.png`)
@@ -165,6 +166,7 @@ def run_probes(df:pd.DataFrame, # a frame table
         if out is not None: _save_confusion(res[p], Path(out)/p)
     return res
 
+# %% ../../nbs/22_tasks.classify.ipynb #b88a823d
 def run_classification(df:pd.DataFrame, # a frame table
                        task:str, # `planes` or `brain`
                        encoder:str|Path='random', # `random`, `imagenet` or the path of an `encoder.pth`

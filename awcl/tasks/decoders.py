@@ -47,6 +47,7 @@ class StepBatches:
             if g % k == 0 or g == start: self.passes.set_epoch(g // k); batches = list(self.passes)
             yield batches[g % k]
 
+# %% ../../nbs/21_tasks.decoders.ipynb #fca729b1
 class SegCallback(Callback):
     "Sets each epoch's batch order; turns uint8 batches into floats and class targets, with a paired random flip in training."
     order = 0
@@ -88,6 +89,7 @@ class FPNHead(nn.Module):
             y = lat(f) + F.interpolate(y, size=f.shape[-2:], mode='bilinear', align_corners=False)
         return F.interpolate(self.head(y), size=x.shape[-2:], mode='bilinear', align_corners=False)
 
+# %% ../../nbs/21_tasks.decoders.ipynb #df265afa
 DECODERS = ('unet', 'light')
 
 def seg_model(arch:str='resnet18', # torchvision ResNet, see `awcl.pretrain.models.ARCHS`
@@ -110,11 +112,13 @@ def seg_model(arch:str='resnet18', # torchvision ResNet, see `awcl.pretrain.mode
             dec = FPNHead(body, chs, width)
     return nn.Sequential(GrayToRGB(), dec)
 
+# %% ../../nbs/21_tasks.decoders.ipynb #fc3393ca
 def seg_encoder(model:nn.Sequential, # a `seg_model`
                ) -> nn.Module:
     "The encoder body inside a `seg_model`."
     return model[1].body if isinstance(model[1], FPNHead) else model[1][0]
 
+# %% ../../nbs/21_tasks.decoders.ipynb #094b3558
 def decoder_params(model:nn.Sequential, # a `seg_model`
                   ) -> int:
     "Number of parameters of a `seg_model` outside its encoder body."
@@ -132,6 +136,7 @@ def seg_protocol(protocol:str, # `frozen`, `finetune`, or `linear` (an alias of 
     if protocol not in PROTOCOLS: raise AwclError(f'protocol={protocol!r}: choose one of {", ".join(PROTOCOLS)} (linear is frozen)')
     return protocol
 
+# %% ../../nbs/21_tasks.decoders.ipynb #d17d9ff8
 class KeepBest(TrackerCallback):
     "Keep the model state of the best `monitor` value in memory; restore it after fitting (`best_epoch` says which)."
     order = TrackerCallback.order + 1
@@ -145,6 +150,7 @@ class KeepBest(TrackerCallback):
         super().after_fit()
         if self.state is not None: self.learn.model.load_state_dict(self.state)
 
+# %% ../../nbs/21_tasks.decoders.ipynb #54c923d6
 def _seq_batches(n, bs): return [list(range(i, min(i + bs, n))) for i in range(0, n, bs)]
 
 def seg_learner(train:tuple, # `(frames, masks)` uint8 `[N,1,S,S]` of the training split
@@ -182,6 +188,7 @@ def seg_learner(train:tuple, # `(frames, masks)` uint8 `[N,1,S,S]` of the traini
     return Learner(dls, model, loss_func=CrossEntropyLossFlat(axis=1), opt_func=Adam, lr=lr, splitter=split,
                    metrics=[Dice(), JaccardCoeff()], cbs=[SegCallback(batches, seed), KeepBest('dice')] + cbs, path=path)
 
+# %% ../../nbs/21_tasks.decoders.ipynb #1719eb68
 def seg_fit(learn:Learner, # a `seg_learner`
             epochs:int, # validations (fastai epochs of `steps_per_epoch` steps each)
             protocol:str='frozen', # `finetune` trains the encoder at a tenth of `learn.lr`

@@ -39,6 +39,7 @@ def task_protocol(task:str, # `planes`, `brain` or `hcseg`
         raise AwclError(f'{name} {protocol!r} is not one of {", ".join(TASK_PROTOCOLS[task])} (task {task})')
     return protocol
 
+# %% ../../nbs/24_tasks.evaluate.ipynb #08fbb275
 def evaluate(df:pd.DataFrame, # frame table: labelled frames (planes, brain) or frames with head masks (hcseg)
              task:str, # `planes`, `brain` or `hcseg`
              encoder:str|Path='random', # `random`, `imagenet` or the path of an `encoder.pth`
@@ -109,6 +110,7 @@ def evaluate_many(df:pd.DataFrame, # the task's frame table
         if p not in res: res[p] = evaluate(df, task, encoder, p, steps=_steps(task, p, finetune_steps, seg_steps), out=out.get(p), **kw)
     return {p: res[p] for p in protocols}
 
+# %% ../../nbs/24_tasks.evaluate.ipynb #414d0364
 def eval_record(task:str, # `planes`, `brain` or `hcseg`
                 protocol:str, # one of `TASK_PROTOCOLS[task]` (recorded by its canonical name)
                 encoder:str, # the encoder's identity, e.g. `awcl.core.file_key` of its file
@@ -126,6 +128,7 @@ def eval_record(task:str, # `planes`, `brain` or `hcseg`
                 label_budget=float(label_budget), steps=_steps(task, protocol, finetune_steps, seg_steps), **kw,
                 awcl=awcl.__version__)
 
+# %% ../../nbs/24_tasks.evaluate.ipynb #36aabd8a
 def write_eval(folder:str|Path, # the evaluation folder
                config:dict, # its `eval_record`
                result:dict, # what `evaluate` returned
@@ -140,6 +143,7 @@ def write_eval(folder:str|Path, # the evaluation folder
     atomic_write(folder/'metrics.json', json.dumps(to_json(result), indent=1) + '\n')   # last: it marks the folder finished
     return folder
 
+# %% ../../nbs/24_tasks.evaluate.ipynb #50598f63
 def read_eval(folder:str|Path, # a finished evaluation folder (`metrics.json` and `per_frame.csv`)
              ) -> tuple[dict, pd.DataFrame]:
     "The metrics and per-frame scores of a finished evaluation folder."

@@ -45,6 +45,7 @@ def reestimate_bn(model:nn.Module, # takes float frames in [0,1]
     chunks = torch.tensor_split(frames, -(-len(frames) // bs)) if balanced else (frames[i:i + bs] for i in range(0, len(frames), bs))
     update_bn((x.to(dev).float() / 255 for x in chunks), model)
 
+# %% ../../nbs/20_tasks.protocols.ipynb #21ee39ac
 def _batches(frames, bs):
     for i in range(0, len(frames), bs): yield frames[i:i + bs]
 
@@ -77,6 +78,7 @@ def knn_probe(train_x:np.ndarray, # `[N, dim]` features of the training frames
     k = min(int(k), len(train_x))
     return KNeighborsClassifier(n_neighbors=k, metric='cosine').fit(train_x, np.asarray(train_y)), k
 
+# %% ../../nbs/20_tasks.protocols.ipynb #1e0afdac
 def knn_eval(train_x:np.ndarray, # `[N, dim]` features the classifier is fitted on
              train_y, # their labels
              test_x:np.ndarray, # `[M, dim]` features it is scored on
@@ -161,6 +163,7 @@ def finetune_batches(n:int, # training frames
     cut = np.cumsum([0, *rounds])
     return [stream[a:z] for a, z in zip(cut[:-1], cut[1:])]
 
+# %% ../../nbs/20_tasks.protocols.ipynb #53a857f8
 def _in_order(n:int, bs:int) -> list[list]: return [list(range(i, min(i + bs, n))) for i in range(0, n, bs)]
 
 class FinetuneViews(Callback):
@@ -185,6 +188,7 @@ class FinetuneViews(Callback):
     def before_validate(self):
         if not self.frozen: reestimate_bn(self.model, self.bn_frames)   # frozen: they are clean already
 
+# %% ../../nbs/20_tasks.protocols.ipynb #5a842002
 class BestAccuracy(Callback):
     "After each evaluation: append it to `curve`; keep the state with the best valid accuracy (then loss) in `best`."
     order = 60                                              # after the Recorder (50) has the round's values
@@ -199,6 +203,7 @@ class BestAccuracy(Callback):
         if not self.best or (acc, -vl) > self.best['key']:
             self.best.update(key=(acc, -vl), step=step, state={k: v.detach().clone() for k, v in self.model.state_dict().items()})
 
+# %% ../../nbs/20_tasks.protocols.ipynb #ae88cfdd
 def classifier(encoder:nn.Module, # a ResNet with `fc = nn.Identity()`
                n_classes:int, # number of classes (outputs of the head)
                arch:str='resnet18', # the encoder's torchvision ResNet (sets the head's input size)
@@ -210,6 +215,7 @@ def classifier(encoder:nn.Module, # a ResNet with `fc = nn.Identity()`
         head = nn.Linear(feature_dim(arch), n_classes)
     return nn.Sequential(GrayToRGB(), encoder, head)
 
+# %% ../../nbs/20_tasks.protocols.ipynb #164344e0
 @torch.no_grad()
 def _predict(model, frames, bs=256) -> np.ndarray:
     model.eval(); dev = next(model.parameters()).device
@@ -242,6 +248,7 @@ def finetune_steps(n_train:int, # training frames
     if warmup_steps >= steps: raise AwclError(f'warmup_steps={warmup_steps} must be less than steps={steps}')
     return int(steps), int(warmup_steps)
 
+# %% ../../nbs/20_tasks.protocols.ipynb #ab2dd54b
 def finetune(encoder:nn.Module, # the initial encoder (trained in place)
              frames:torch.Tensor, # uint8 frames `[N,1,S,S]` of the task
              y:np.ndarray, # int class id per frame

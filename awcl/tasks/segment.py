@@ -122,6 +122,7 @@ def frame_scores(pred:np.ndarray, # predicted head masks, bool `[N,H,W]`
     err = np.where(np.isnan(hc_pred), hc_mm, np.abs(hc_pred - hc_mm))
     return pd.DataFrame(dict(dice=dice, iou=iou, hc_pred_mm=hc_pred, hc_err_mm=err))
 
+# %% ../../nbs/23_tasks.segment.ipynb #43df3d3d
 def seg_metrics(scores:pd.DataFrame, # `frame_scores` of the test frames
                ) -> dict:
     "Mean Dice and IoU over frames, mean absolute HC error in mm, and the number of empty predictions."
@@ -141,6 +142,7 @@ def predict_masks(model:nn.Module, # a `seg_model`
     out = [model(x.to(dev).float() / 255).argmax(1).cpu() for x in torch.split(frames, bs)]
     return (torch.cat(out) if out else torch.zeros(0, *frames.shape[-2:], dtype=torch.long)).numpy() == 1
 
+# %% ../../nbs/23_tasks.segment.ipynb #00d62107
 def show_segmentations(frames:torch.Tensor, # uint8 `[N,1,S,S]`
                        true:np.ndarray, # true head masks, bool `[N,S,S]` (green outline)
                        pred:np.ndarray, # predicted head masks, bool `[N,S,S]` (red outline)
@@ -165,6 +167,7 @@ def show_segmentations(frames:torch.Tensor, # uint8 `[N,1,S,S]`
     fig.tight_layout()
     return fig
 
+# %% ../../nbs/23_tasks.segment.ipynb #1f53ac2f
 def run_segmentation(df:pd.DataFrame, # frame table with masks and pixel sizes (HC18, or phantoms with head frames)
                      encoder:str|Path='random', # `random`, `imagenet`, or an awcl `encoder.pth`
                      protocol:str='frozen', # `frozen` (light decoder, frozen encoder; `linear` is an alias) or `finetune`
