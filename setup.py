@@ -22,8 +22,8 @@ console_scripts = [s.strip() for s in cfg.get('console_scripts', '').splitlines(
 
 # The study notebook is the source of `awcl-study`; it lives in nbs/ (MANIFEST.in puts it in the sdist) and is copied
 # into the built package as awcl/study.ipynb, where `awcl.study.run.study_notebook()` finds it with importlib.resources.
-# No tracked copy: a source checkout (editable install) reads nbs/32_study.ipynb itself.
-STUDY_NB, STUDY_PKG_NAME = 'nbs/32_study.ipynb', 'study.ipynb'
+# No tracked copy: a source checkout (editable install) reads nbs/33_study.ipynb itself.
+STUDY_NB, STUDY_PKG_NAME = 'nbs/33_study.ipynb', 'study.ipynb'
 
 class BuildPy(build_py):
     "setuptools' build_py, plus the study notebook copied into the built package."
@@ -31,7 +31,7 @@ class BuildPy(build_py):
     def run(self):
         super().run()
         if not Path(STUDY_NB).is_file(): raise SystemExit(f'{STUDY_NB} is missing: build awcl from a source checkout or its sdist')
-        if getattr(self, 'editable_mode', False): return   # `pip install -e`: the checkout's nbs/32_study.ipynb is read in place
+        if getattr(self, 'editable_mode', False): return   # `pip install -e`: the checkout's nbs/33_study.ipynb is read in place
         self.mkpath(str(Path(self._study_dest()).parent))
         self.copy_file(STUDY_NB, self._study_dest(), preserve_mode=False)
     def get_outputs(self, include_bytecode=True):

@@ -1,4 +1,4 @@
-"""Papermill regression tests of the study notebook (`32_study`), executed with `smoke`
+"""Papermill regression tests of the study notebook (`33_study`), executed with `smoke`
 parameters into a temporary folder, asserting on what they wrote and on a stored reference.
 
 The results must match `tests/reference/<cpu kind>/study_smoke.json` (see `conftest.py` for the tolerance and how to update a

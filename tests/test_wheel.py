@@ -2,7 +2,7 @@
 repo, works without the checkout.
 
 1. `pip wheel . --no-deps` builds a wheel holding every module of `awcl/` and the study notebook as `awcl/study.ipynb`;
-   the sdist carries `nbs/32_study.ipynb` and `settings.ini`, so that a wheel built from it holds the notebook too.
+   the sdist carries `nbs/33_study.ipynb` and `settings.ini`, so that a wheel built from it holds the notebook too.
 2. A fresh venv under pytest's tmp_path gets the wheel (not editable). Its dependencies are this test environment's
    own (torch and the rest, made visible to the venv by a `.pth` file, the wheel installed with `--no-deps`), and
    `pip check` in the venv confirms that they satisfy every requirement the wheel declares: installing a second,
@@ -90,7 +90,7 @@ def test_wheel_holds_the_package_and_the_study_notebook(installed):
     modules = {n.split('/', 1)[1] for n in names if re.fullmatch(r'awcl/[^/]+\.py', n)}
     assert modules == {p.name for p in (ROOT/'awcl').glob('*.py')}, \
         f'wheel modules differ from awcl/*.py (stale files in {ROOT/"build"}? remove that folder): {modules ^ {p.name for p in (ROOT/"awcl").glob("*.py")}}'
-    assert zipfile.ZipFile(installed.wheel).read('awcl/study.ipynb') == (ROOT/'nbs'/'32_study.ipynb').read_bytes()
+    assert zipfile.ZipFile(installed.wheel).read('awcl/study.ipynb') == (ROOT/'nbs'/'33_study.ipynb').read_bytes()
     assert not [n for n in names if '.data/' in n], 'nothing installed outside the package (no data_files)'
 
 
@@ -159,7 +159,7 @@ def test_sdist_carries_the_study_notebook(tmp_path):
                    tmp_path], 600, cwd=ROOT).stdout.strip().splitlines()[-1])
     sdist = tmp_path/sd.name
     members = {m.split('/', 1)[1] for m in tarfile.open(sdist).getnames() if '/' in m}
-    assert {'setup.py', 'settings.ini', 'README.md', 'nbs/32_study.ipynb', 'awcl/__init__.py'} <= members, sorted(members)
+    assert {'setup.py', 'settings.ini', 'README.md', 'nbs/33_study.ipynb', 'awcl/__init__.py'} <= members, sorted(members)
     run([sys.executable, *PIP, 'wheel', sdist, '--no-deps', '-w', tmp_path/'dist', '-q'], 600, cwd=tmp_path)
     wheel, = (tmp_path/'dist').glob('awcl-*.whl')
-    assert zipfile.ZipFile(wheel).read('awcl/study.ipynb') == (ROOT/'nbs'/'32_study.ipynb').read_bytes()
+    assert zipfile.ZipFile(wheel).read('awcl/study.ipynb') == (ROOT/'nbs'/'33_study.ipynb').read_bytes()

@@ -1,5 +1,6 @@
 """Frame tables, the one currency between steps.
 
+    schema    the frame table's columns and the csv reading every reader shares
     readers   one reader per source: FETAL_PLANES_DB, HC18, class folders, csv tables; grey images and HC18 masks
     video     scan videos and DICOM cine loops: every `every`-th frame, labels from a csv
     table     `read_frames` (any source -> frame table), checks, splits by scan, the label budget, `awcl-data`

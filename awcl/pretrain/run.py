@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 import numpy as np, pandas as pd, torch
-from ..core import AwclError, ON_BAD, cli_errors, atomic_write, table_key, rng   # first: it quiets fastai's import-time torch.jit warning
+from ..core import AwclError, cli_errors, atomic_write, table_key, rng   # first: it quiets fastai's import-time torch.jit warning
+from ..data.schema import ON_BAD
 from fastai.learner import Learner
 from fastai.callback.schedule import *  # noqa: F401 (adds fit_one_cycle)
 from fastai.callback.fp16 import *  # noqa: F401 (adds to_bf16)

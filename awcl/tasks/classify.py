@@ -8,7 +8,8 @@ from __future__ import annotations
 from pathlib import Path
 from types import SimpleNamespace
 import numpy as np, pandas as pd
-from ..core import AwclError, SPLITS, atomic_path
+from ..core import AwclError, atomic_path
+from ..data.schema import SPLITS
 from ..data.table import split_by_scan, check_scan_disjoint, apply_label_budget
 from ..data.cache import load_frames
 from sklearn.metrics import accuracy_score

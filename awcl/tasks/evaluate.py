@@ -11,7 +11,7 @@ import numpy as np, pandas as pd
 from fastcore.script import call_parse
 import awcl
 from ..core import AwclError, cli_errors, report_skipped, atomic_write, provenance, table_key
-from ..core import ON_BAD
+from ..data.schema import ON_BAD
 from ..data.table import read_frames, check_images, drop_bad, skipped_files, check_label_budget
 
 # %% auto #0

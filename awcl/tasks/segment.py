@@ -8,7 +8,8 @@ from pathlib import Path
 import numpy as np, pandas as pd, torch, torch.nn as nn
 from scipy import ndimage as ndi
 from sklearn.metrics import f1_score, jaccard_score
-from ..core import AwclError, SPLITS, atomic_path
+from ..core import AwclError, atomic_path
+from ..data.schema import SPLITS
 from ..data.readers import load_gray, head_circumference_mm
 from ..data.table import split_by_scan, check_scan_disjoint, check_label_budget, apply_label_budget
 from ..data.cache import frame_cache
