@@ -28,8 +28,9 @@ from ..pretrain.method import ViewConfig, make_views
 
 # %% auto #0
 __all__ = ['BN_BS', 'KNN_K', 'LINEAR_CS', 'FINETUNE_VIEWS', 'FINETUNE_STEPS', 'FINETUNE_LR', 'EVAL_EVERY', 'reestimate_bn',
-           'extract_features', 'knn_probe', 'knn_eval', 'tsne_panels', 'classification_metrics', 'linear_probe',
-           'finetune_batches', 'FinetuneViews', 'BestAccuracy', 'classifier', 'finetune_steps', 'finetune']
+           'forward_batches', 'extract_features', 'knn_probe', 'knn_eval', 'tsne_panels', 'classification_metrics',
+           'linear_probe', 'finetune_batches', 'FinetuneViews', 'BestAccuracy', 'classifier', 'finetune_steps',
+           'finetune']
 
 # %% ../../nbs/20_tasks.protocols.ipynb #dea2886c
 BN_BS = 128                                   # frames per batch of BatchNorm re-estimation
@@ -46,8 +47,15 @@ def reestimate_bn(model:nn.Module, # takes float frames in [0,1]
     update_bn((x.to(dev).float() / 255 for x in chunks), model)
 
 # %% ../../nbs/20_tasks.protocols.ipynb #21ee39ac
-def _batches(frames, bs):
-    for i in range(0, len(frames), bs): yield frames[i:i + bs]
+@torch.no_grad()
+def forward_batches(model:nn.Module, # takes float frames in [0,1]
+                    frames:torch.Tensor, # uint8 frames `[N,1,H,W]`, on any device
+                    bs:int=256, # frames per forward pass
+                    device=None, # where `model` runs (default: its parameters' device)
+                   ) -> torch.Tensor:
+    "`model`'s outputs for `frames` in batches of `bs`, concatenated on the CPU: the one batched forward pass of every protocol."
+    dev = torch.device(device) if device is not None else next(model.parameters()).device
+    return torch.cat([model(x.to(dev).float() / 255).float().cpu() for x in torch.split(frames, bs)])
 
 @torch.no_grad()
 def extract_features(encoder:nn.Module, # a torchvision ResNet with `fc = nn.Identity()`
@@ -61,10 +69,9 @@ def extract_features(encoder:nn.Module, # a torchvision ResNet with `fc = nn.Ide
     if bn not in ('reestimate', 'keep'): raise AwclError(f"bn must be 'reestimate' or 'keep', got {bn!r}")
     dev = get_device(device)
     net = nn.Sequential(GrayToRGB(), copy.deepcopy(encoder)).to(dev)
-    f32 = lambda x: x.to(dev).float() / 255
     if bn == 'reestimate': reestimate_bn(net, frames if bn_frames is None else bn_frames, bs)
     net.eval()
-    return torch.cat([net(f32(x)).float().cpu() for x in _batches(frames, bs)]).numpy()
+    return forward_batches(net, frames, bs).numpy()
 
 # %% ../../nbs/20_tasks.protocols.ipynb #47bfb808
 KNN_K = 20                                    # neighbours of the k-NN probe
@@ -218,9 +225,8 @@ def classifier(encoder:nn.Module, # a ResNet with `fc = nn.Identity()`
 # %% ../../nbs/20_tasks.protocols.ipynb #164344e0
 @torch.no_grad()
 def _predict(model, frames, bs=256) -> np.ndarray:
-    model.eval(); dev = next(model.parameters()).device
-    return torch.cat([model(frames[i:i + bs].to(dev).float() / 255).argmax(1).cpu()
-                      for i in range(0, len(frames), bs)]).numpy()
+    model.eval()
+    return forward_batches(model, frames, bs).argmax(1).numpy()
 
 def _rounds(n:int, every:int) -> list:
     "`n` steps cut into nearly equal rounds of at most `every`."

@@ -13,6 +13,7 @@ from ..data.schema import SPLITS
 from ..data.readers import load_gray, head_circumference_mm
 from ..data.table import split_by_scan, check_scan_disjoint, check_label_budget, apply_label_budget
 from ..data.cache import frame_cache
+from .protocols import forward_batches
 from .decoders import SEG_DEFAULTS, seg_protocol, KeepBest, seg_learner, seg_fit
 
 # %% auto #0
@@ -138,10 +139,9 @@ def predict_masks(model:nn.Module, # a `seg_model`
                   device:str|torch.device|None=None, # default: the model's device
                  ) -> np.ndarray:
     "Predicted head masks, bool `[N,S,S]` (argmax of the two classes)."
-    dev = torch.device(device) if device is not None else next(model.parameters()).device
+    if not len(frames): return np.zeros((0, *frames.shape[-2:]), bool)
     model.eval()
-    out = [model(x.to(dev).float() / 255).argmax(1).cpu() for x in torch.split(frames, bs)]
-    return (torch.cat(out) if out else torch.zeros(0, *frames.shape[-2:], dtype=torch.long)).numpy() == 1
+    return forward_batches(model, frames, bs, device).argmax(1).numpy() == 1
 
 # %% ../../nbs/23_tasks.segment.ipynb #00d62107
 def show_segmentations(frames:torch.Tensor, # uint8 `[N,1,S,S]`
