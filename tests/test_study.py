@@ -87,9 +87,12 @@ def test_no_downstream_frame_was_pretrained_on(smoke):
 def test_summary_gives_intervals_and_verdicts(smoke):
     summary = (smoke/'summary.md').read_text()
     assert 'Smoke run' in summary                                     # a smoke run says its verdicts are not evidence
-    for head in ['Controls', 'AWCL > SimCLR', 'Fine > coarse', 'More anatomy positives help', 'Cross-domain segmentation']:
+    for head in ['Primary family', 'Controls', 'AWCL against SimCLR', 'Fine > coarse', 'More anatomy positives help',
+                 'Cross-domain segmentation']:
         assert head in summary, head
-    lines = [l for l in summary.splitlines() if ' vs ' in l and '**' in l and 'not run' not in l]
+    assert 'Holm p' in summary and 'vs supervised' in summary and 'exploratory' in summary
+    assert 'conditional on this seed' in summary                      # one seed: the intervals say what they cover
+    lines = [l for l in summary.splitlines() if ' vs ' in l and '**' in l and 'not run' not in l and 'Holm p' not in l]
     verdicts = ('**held**', '**did not hold**', '**undecided**')
     assert lines and all('[' in l and any(v in l for v in verdicts) for l in lines), [l for l in lines if '[' not in l][:3]
     assert 'seed x ' in summary and 'test scans' in summary

@@ -98,7 +98,7 @@ STUDY_PRESETS = {
     'smoke': dict(),   # the notebook's own defaults: tiny phantoms, six encoders, one seed, a few steps
 
     'cpu': dict(preset='cpu', phantoms={}, seg_phantoms={}, methods=['random', 'imagenet', 'supervised', 'simclr', 'scan', 'awcl-coarse', 'awcl-fine'],
-                ratios=[0.5, 1.0], seeds=[0], pretrain_bs=None, eval_size=None, protocols=['linear', 'knn', 'frozen'],
+                ratios=[0.3, 0.5, 0.8, 1.0], seeds=[0], pretrain_bs=None, eval_size=None, protocols=['linear', 'knn', 'frozen'],
                 label_budget={'planes': 1.0, 'brain': 1.0, 'hcseg': 0.25},
                 finetune_steps=None, seg_steps=None, eval_frames=None, tsne=True),
     'decide': None,    # the cpu grid over seeds 0-2: set below
@@ -225,7 +225,6 @@ def study_checks() -> dict:
         finetune_steps=(_opt(lambda v: _is_int(v, 1)), 'None or an integer >= 1'),
         seg_steps=(steps, 'None, an integer >= 1, or {protocol: steps}'),
         eval_frames=(_opt(lambda v: _is_int(v, 1)), 'None or an integer >= 1'),
-        n_boot=(lambda v: _is_int(v, 100), 'an integer >= 100'),
         tsne=(lambda v: isinstance(v, bool), 'True or False'),
         device=(_opt(lambda v: isinstance(v, str) and (v == 'cpu' or v.split(':')[0] == 'cuda')), 'None, cpu, cuda or cuda:N'),
         out=(lambda v: isinstance(v, (str, Path)) and str(v) != '', 'a folder path'),

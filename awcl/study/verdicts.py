@@ -10,13 +10,14 @@ from ..core import AwclError
 from .stats import verdict, seeds_needed, paired_difference, ratio_trend, _check_columns
 
 # %% auto #0
-__all__ = ['TASK_ORDER', 'PROTOCOL_ORDER', 'PAPER_SEG_GAIN', 'CONTRASTIVE_BASELINES', 'VERDICT_COLUMNS', 'VERDICT_COLOURS',
-           'verdict_table', 'render_verdicts', 'study_verdicts', 'summarise_hypotheses', 'forest_plot']
+__all__ = ['TASK_ORDER', 'PROTOCOL_ORDER', 'PAPER_SEG_GAIN', 'CONTRASTIVE_BASELINES', 'PRIMARY', 'FAMILY_ALPHA',
+           'VERDICT_COLUMNS', 'VERDICT_COLOURS', 'holm', 'verdict_table', 'render_verdicts', 'study_verdicts',
+           'summarise_hypotheses', 'forest_plot']
 
-# %% ../../nbs/31_study.verdicts.ipynb #ace57684
+# %% ../../nbs/31_study.verdicts.ipynb #666b350e
 TASK_ORDER = ('planes', 'brain', 'hcseg')
 PROTOCOL_ORDER = ('linear', 'knn', 'finetune', 'frozen')
-PAPER_SEG_GAIN = {'imagenet': 13.8, 'best contrastive baseline': 7.1}   # % Dice over, Fu et al. 2022
+PAPER_SEG_GAIN = {'imagenet': 13.8, 'best contrastive baseline': 7.1}   # Dice over, Fu et al. 2022: relative % or points, unstated
 CONTRASTIVE_BASELINES = ('simclr', 'scan', 'supcon')
 
 def _order(values, order): return sorted(values, key=lambda v: (order.index(v) if v in order else len(order), str(v)))
@@ -32,29 +33,47 @@ def _ratio_names(scores, granularity):
         out[float(r)] = names[0]
     return out
 
-# %% ../../nbs/31_study.verdicts.ipynb #5746e610
-VERDICT_COLUMNS = ['hypothesis', 'a', 'b', 'task', 'protocol', 'statistic', 'estimate', 'lo', 'hi', 'mde', 'paper',
-                   'verdict', 'trusted', 'n_seeds', 'n_scans']
+# %% ../../nbs/31_study.verdicts.ipynb #526c4f29
+# The primary family, fixed before any data: each claim tested once, on the task it is about, under the frozen-encoder
+# protocol the default study always runs (linear probe; the frozen light decoder for segmentation).
+PRIMARY = (('control', 'planes', 'linear'), ('control', 'brain', 'linear'), ('control', 'hcseg', 'frozen'),
+           ('seg vs best contrastive baseline', 'hcseg', 'frozen'), ('fine > coarse', 'brain', 'linear'),
+           ('more positives', 'planes', 'linear'))
+FAMILY_ALPHA = 0.05   # family-wise error rate of the primary family (Holm)
 
-def _verdict_row(scores, section, hyp, a, b, t, p, n_boot, seed, rel=False, paper=np.nan) -> dict:
+def holm(p:np.ndarray, # p-values of one family
+        ) -> np.ndarray:
+    "Holm's step-down adjusted p-values: reject where adjusted p < alpha keeps the family-wise error rate at alpha."
+    p = np.asarray(p, float); m = len(p)
+    if not m: return p
+    order = np.argsort(p)
+    adj = np.minimum(1, np.maximum.accumulate((m - np.arange(m)) * p[order]))
+    out = np.empty(m); out[order] = adj
+    return out
+
+# %% ../../nbs/31_study.verdicts.ipynb #1e1d9566
+VERDICT_COLUMNS = ['hypothesis', 'a', 'b', 'task', 'protocol', 'statistic', 'estimate', 'lo', 'hi', 'mde', 'paper',
+                   'verdict', 'trusted', 'n_seeds', 'n_scans', 'family', 'p', 'p_holm']
+
+def _verdict_row(scores, section, hyp, a, b, t, p, rel=False, paper=np.nan) -> dict:
     "A paired comparison as a row of `verdict_table` (`kind` `diff`, or `error` when the two cannot be compared)."
-    try: r = paired_difference(scores, a, b, t, p, n_boot, seed)
+    try: r = paired_difference(scores, a, b, t, p)
     except AwclError as e: return dict(section=section, hypothesis=hyp, a=a, b=b, task=t, protocol=p, kind='error', note=str(e))
     return dict(r, section=section, hypothesis=hyp, kind='diff', relative=rel, paper=paper if rel else np.nan)
 
 def _note(section:str, text:str, **kw) -> dict: return dict(section=section, kind='note', note=text, **kw)
 
-def _pair_rows(scores, section, hyp, pairs, combos, has, present, n_boot, seed) -> list:
+def _pair_rows(scores, section, hyp, pairs, combos, has, present) -> list:
     rows = []
     for a, b in pairs:
         missing = [n for n in (a, b) if n not in present]
         if missing: rows.append(_note(section, f'{a} vs {b}: not run (no {", ".join(missing)})')); continue
         both = [(t, p) for t, p in combos if has(a, t, p) and has(b, t, p)]
         if not both: rows.append(_note(section, f'{a} vs {b}: not run on a common task and protocol'))
-        rows += [_verdict_row(scores, section, hyp, a, b, t, p, n_boot, seed) for t, p in both]
+        rows += [_verdict_row(scores, section, hyp, a, b, t, p) for t, p in both]
     return rows
 
-def _seg_rows(scores, combos, has, n_boot, seed) -> list:
+def _seg_rows(scores, combos, has) -> list:
     "AWCL-fine against ImageNet and the best contrastive baseline on each segmentation protocol, with the paper's claims."
     seg, rows = [(t, p) for t, p in combos if t == 'hcseg'], []
     if not seg: rows.append(_note('seg', 'not run (no hcseg task)'))
@@ -65,31 +84,51 @@ def _seg_rows(scores, combos, has, n_boot, seed) -> list:
         best = max(cands, key=mean) if cands else None
         for label, b in [('imagenet', 'imagenet' if has('imagenet', t, p) else None), ('best contrastive baseline', best)]:
             if b is None: rows.append(_note('seg', f'{t} / {p}: vs {label}: not run')); continue
-            r = _verdict_row(scores, 'seg', f'seg vs {label}', 'awcl-fine', b, t, p, n_boot, seed, rel=True, paper=PAPER_SEG_GAIN[label])
+            r = _verdict_row(scores, 'seg', f'seg vs {label}', 'awcl-fine', b, t, p, rel=True, paper=PAPER_SEG_GAIN[label])
             if r['kind'] == 'diff':
-                r['seeds_needed'] = seeds_needed(r['paper'], r['rel_mde'], r['n_seeds'])
+                r['seeds_needed'] = seeds_needed(r['paper'], r['rel_v_seed'], r['rel_v_scan'], r['n_seeds'])
                 if label != 'imagenet': r['chosen_from'] = cands
             rows.append(r)
     return rows
 
-def _ratio_rows(scores, ratio_granularity, combos, has, n_boot, seed) -> list:
+def _ratio_rows(scores, ratio_granularity, combos, has) -> list:
     by_ratio = _ratio_names(scores, ratio_granularity)
     if len(by_ratio) < 2:
         return [_note('ratio', f'not run ({len(by_ratio)} anatomy ratio{"" if len(by_ratio) == 1 else "s"} of awcl-{ratio_granularity})')]
     rows = []
     for t, p in combos:
         if not all(has(n, t, p) for n in by_ratio.values()): continue
-        try: r = ratio_trend(scores, by_ratio, t, p, n_boot, seed)
+        try: r = ratio_trend(scores, by_ratio, t, p)
         except AwclError as e: rows.append(_note('ratio', f'{t} / {p}: **not comparable** ({e})')); continue
-        rows.append(dict(r, section='ratio', hypothesis='more positives', a=f'awcl-{ratio_granularity}', b='ratio', kind='rho'))
+        rows.append(dict(r, section='ratio', hypothesis='more positives', a=f'awcl-{ratio_granularity}', b='ratio', kind='trend'))
     return rows
+
+# %% ../../nbs/31_study.verdicts.ipynb #9f328b49
+def _family(t:pd.DataFrame) -> pd.DataFrame:
+    "Mark the primary family's comparisons (`PRIMARY`) and adjust their p-values with Holm; every other row is exploratory."
+    key = list(zip(t.hypothesis, t.task, t.protocol))
+    t['family'] = ['primary' if k in PRIMARY and kind in ('diff', 'trend') else 'exploratory' if kind in ('diff', 'trend') else None
+                   for k, kind in zip(key, t.kind)]
+    prim = t.family.eq('primary').to_numpy()
+    t['p_holm'] = np.nan
+    t.loc[prim, 'p_holm'] = holm(t.loc[prim, 'p'].to_numpy(float))
+    est = np.where(t.kind.eq('trend'), t.get('slope', np.nan), t.get('diff', np.nan))
+    t['holm_verdict'] = [None if f != 'primary' else 'held' if ph < FAMILY_ALPHA and e > 0 else 'did not hold'
+                         if ph < FAMILY_ALPHA and e < 0 else 'undecided' for f, ph, e in zip(t.family, t.p_holm, est)]
+    return t
+
+def _gap_closed(t:pd.DataFrame) -> pd.DataFrame:
+    "On the AWCL-fine vs supervised rows, how much of the gap from SimCLR to the supervised control AWCL-fine closes."
+    simclr = {(r.task, r.protocol): r.mean_b for r in t[(t.hypothesis == 'awcl > simclr') & t.kind.eq('diff')].itertuples()}
+    t['gap_closed'] = [(r.mean_a - simclr[(r.task, r.protocol)]) / (r.mean_b - simclr[(r.task, r.protocol)])
+                       if r.hypothesis == 'awcl vs supervised' and r.kind == 'diff' and (r.task, r.protocol) in simclr
+                       and r.mean_b != simclr[(r.task, r.protocol)] else np.nan for r in t.itertuples()]
+    return t
 
 def verdict_table(scores:pd.DataFrame, # score table, `SCORE_COLUMNS` (+ method, granularity, anatomy_ratio for the sweep)
                   ratio_granularity:str='fine', # the AWCL granularity of the anatomy-ratio sweep
-                  n_boot:int=2000, # bootstrap resamples per comparison
-                  seed:int=0, # seed of the resampling
                  ) -> pd.DataFrame:
-    "Every comparison of the study, one row each in the order `render_verdicts` prints them, with `trusted` from the controls."
+    "Every comparison of the study, one row each in the order `render_verdicts` prints them: `trusted` from the controls, `family` primary (Holm-adjusted) or exploratory."
     _check_columns(scores)
     present = set(scores['name'])
     combos = [(t, p) for t in _order(scores['task'].unique(), TASK_ORDER)
@@ -101,143 +140,181 @@ def verdict_table(scores:pd.DataFrame, # score table, `SCORE_COLUMNS` (+ method,
         rows.append(_note('control', f'not run (no {", ".join(n for n in ("supervised", "random") if n not in present)}): '
                                      'no protocol is shown able to rank encoders'))
     else:
-        rows += [_verdict_row(scores, 'control', 'control', 'supervised', 'random', t, p, n_boot, seed)
+        rows += [_verdict_row(scores, 'control', 'control', 'supervised', 'random', t, p)
                  if has('supervised', t, p) and has('random', t, p) else _note('control', f'{t} / {p}: not run') for t, p in combos]
-    rows += _pair_rows(scores, 'awcl', 'awcl > simclr', [('awcl-fine', 'simclr')], combos, has, present, n_boot, seed)
-    if 'scan' in present: rows += _pair_rows(scores, 'awcl', 'awcl > scan', [('awcl-fine', 'scan')], combos, has, present, n_boot, seed)
-    rows += _pair_rows(scores, 'awcl', 'simclr > random', [('simclr', 'random')], combos, has, present, n_boot, seed)
+    pairs = [('awcl > simclr', 'awcl-fine', 'simclr'), ('awcl > scan', 'awcl-fine', 'scan'), ('simclr > random', 'simclr', 'random'),
+             ('awcl > random', 'awcl-fine', 'random'), ('awcl vs supervised', 'awcl-fine', 'supervised')]
+    for hyp, a, b in pairs:
+        if hyp == 'awcl > scan' and 'scan' not in present: continue
+        rows += _pair_rows(scores, 'awcl', hyp, [(a, b)], combos, has, present)
     brain = [(t, p) for t, p in combos if t == 'brain']
-    rows += (_pair_rows(scores, 'fine', 'fine > coarse', [('awcl-fine', 'awcl-coarse')], brain, has, present, n_boot, seed)
+    rows += (_pair_rows(scores, 'fine', 'fine > coarse', [('awcl-fine', 'awcl-coarse')], brain, has, present)
              if brain else [_note('fine', 'not run (no brain task)')])
-    rows += _ratio_rows(scores, ratio_granularity, combos, has, n_boot, seed)
-    rows += _seg_rows(scores, combos, has, n_boot, seed)
+    rows += _ratio_rows(scores, ratio_granularity, combos, has)
+    rows += _seg_rows(scores, combos, has)
     t = pd.DataFrame(rows)
-    for c in ('task', 'protocol', 'verdict', 'paper', 'seeds_needed', 'chosen_from'):
+    for c in ('hypothesis', 'a', 'b', 'task', 'protocol', 'verdict', 'paper', 'seeds_needed', 'chosen_from', 'p', 'mean_a', 'mean_b', 'diff', 'slope'):
         if c not in t: t[c] = np.nan
     ctl = t[(t.section == 'control') & t.kind.isin(['diff', 'error'])]
     cannot = {(r.task, r.protocol) for r in ctl.itertuples() if r.verdict != 'held'}
     t['trusted'] = [(a, b) not in cannot for a, b in zip(t.task, t.protocol)]
-    return t
+    return _gap_closed(_family(t))
 
-# %% ../../nbs/31_study.verdicts.ipynb #476185f0
+# %% ../../nbs/31_study.verdicts.ipynb #d48a108f
 _POWER = lambda m, what='difference': f'; smallest detectable {what} {m:.3f} at 80 % power' if np.isfinite(m) else ''
+_INTRO = ('**Verdicts.** Score: accuracy per frame (planes, brain) or Dice (hcseg). Each difference is paired (same seed, '
+          'same test frames), given as mean [95 % interval]; the interval is over crossed seeds and test scans (a scan tested '
+          'under several seeds counts once), with t quantiles whose degrees of freedom come from the seeds and scans there '
+          'are; with one seed it is conditional on that seed. **held** or **did not hold** only when the interval excludes 0, '
+          'else **undecided**. The smallest detectable difference is the true difference this design (its seeds and test '
+          'scans) would find 80 % of the time: an undecided difference below it cannot be seen here.')
 _SECTIONS = {
     'control': '- **Controls: can each protocol rank encoders?** (supervised - random; a protocol whose control does not '
                'clearly beat random cannot rank encoders)',
-    'awcl': '- **AWCL > SimCLR, AWCL > scan metadata, SimCLR > random**',
+    'awcl': '- **AWCL against SimCLR, scan metadata, random and the supervised control; SimCLR > random**',
     'fine': '- **Fine > coarse on the fine-grained task (brain planes)**',
-    'ratio': '- **More anatomy positives help** (Spearman rho of score with anatomy ratio over (ratio, seed) cells, awcl-{g})',
-    'seg': '- **Cross-domain segmentation** (paper: AWCL +13.8 % Dice over ImageNet, +7.1 % over the best contrastive baseline)'}
+    'ratio': "- **More anatomy positives help** (each seed's least-squares slope of score on the anatomy ratio, averaged over "
+             'seeds, awcl-{g}; SimCLR is ratio 0)',
+    'seg': '- **Cross-domain segmentation** (paper: AWCL +13.8 % Dice over ImageNet, +7.1 % over the best contrastive baseline; '
+           'the paper does not say whether these are relative % or Dice points, so both readings are checked)'}
+
+def _where(x, lo, hi): return 'inside' if lo <= x <= hi else 'above' if x > hi else 'below'
+
+def _diff_text(r) -> str:
+    "A paired difference: means, difference and interval, verdict, power; gap closure, the paper's claim in both readings."
+    prim = ' [primary]' if r.family == 'primary' else ''
+    s = f'  - {r.task} / {r.protocol}{prim}: {r.a} {r.mean_a:.3f} vs {r.b} {r.mean_b:.3f}: {r.diff:+.3f} [{r.lo:+.3f}, {r.hi:+.3f}]'
+    if r.relative: s += f', {r.rel:+.1f} % [{r.rel_lo:+.1f}, {r.rel_hi:+.1f}] of {r.b}'
+    s += f': **{r.verdict}** ({r.basis}{_POWER(r.mde)})'
+    if np.isfinite(r.gap_closed): s += f'; AWCL-fine closes {r.gap_closed:.0%} of the gap from SimCLR to the supervised control'
+    if r.relative:
+        pts = r.paper / 100
+        s += (f"; the paper's +{r.paper} read as relative % is {_where(r.paper, r.rel_lo, r.rel_hi)} the interval, read as "
+              f"Dice points (+{pts:.3f}) {_where(pts, r.lo, r.hi)} it")
+        k = int(r.seeds_needed)
+        s += (f'; detecting +{r.paper} % at 80 % power takes about {k} seed{"s" if k > 1 else ""} of {int(r.n_scans)} test scans '
+              f'(smallest detectable here {r.rel_mde:.1f} %)' if k > 0 else
+              f'; +{r.paper} % is below what more seeds of these {int(r.n_scans)} test scans can detect (smallest detectable here '
+              f'{r.rel_mde:.1f} %): it needs more test scans')
+        if isinstance(r.chosen_from, list): s += (f' ({r.b} is the best of {", ".join(r.chosen_from)} by mean Dice on these '
+                                                  'test frames; the choice is not in the interval and favours the baseline)')
+    return s
 
 def _verdict_line(r) -> str:
     "One comparison of `verdict_table` as a markdown list item."
     caveat = '' if r.trusted or r.section == 'control' else ' (this protocol cannot rank encoders: its control did not beat random)'
     if r.kind == 'note': return f'  - {r.note}'
     if r.kind == 'error': s = f'  - {r.task} / {r.protocol}: {r.a} vs {r.b}: **not comparable** ({r.note})'
-    elif r.kind == 'rho':
-        rho = (f'rho {r.rho:+.2f} [{r.lo:+.2f}, {r.hi:+.2f}]' if np.isfinite(r.rho) else 'rho undefined (the same score at every ratio)')
-        s = (f'  - {r.task} / {r.protocol}: {rho}, mean score by ratio ' + ', '.join(f'{x:g}: {m:.3f}' for x, m in zip(r.ratios, r.means))
-             + f': **{r.verdict}** ({r.basis}{_POWER(r.mde, "rho")})' + caveat)
-    else:
-        s = f'  - {r.task} / {r.protocol}: {r.a} {r.mean_a:.3f} vs {r.b} {r.mean_b:.3f}: {r.diff:+.3f} [{r.lo:+.3f}, {r.hi:+.3f}]'
-        if r.relative: s += f', {r.rel:+.1f} % [{r.rel_lo:+.1f}, {r.rel_hi:+.1f}] of {r.b}'
-        s += f': **{r.verdict}** ({r.basis}{_POWER(r.mde)})' + caveat
-        if r.relative:
-            where = 'inside' if r.rel_lo <= r.paper <= r.rel_hi else 'above' if r.paper > r.rel_hi else 'below'
-            s += f"; the paper's +{r.paper} % is {where} the interval"
-            k = int(r.seeds_needed)
-            if k > 0: s += (f'; detecting +{r.paper} % at 80 % power takes about {k} seed{"s" if k > 1 else ""} of '
-                            f'{int(r.n_scans)} test scans (smallest detectable here {r.rel_mde:.1f} %)')
-            if isinstance(r.chosen_from, list): s += (f' ({r.b} is the best of {", ".join(r.chosen_from)} by mean Dice on these '
-                                                      'test frames; the choice is not in the interval and favours the baseline)')
+    elif r.kind == 'trend':
+        rho = f'rho {r.rho:+.2f} of the mean scores' if np.isfinite(r.rho) else 'rho undefined (the same score at every ratio)'
+        s = (f'  - {r.task} / {r.protocol}{" [primary]" if r.family == "primary" else ""}: slope {r.slope:+.3f} per unit ratio '
+             f'[{r.lo:+.3f}, {r.hi:+.3f}] ({rho}), mean score by ratio ' + ', '.join(f'{x:g}: {m:.3f}' for x, m in zip(r.ratios, r.means))
+             + f': **{r.verdict}** ({r.basis}{_POWER(r.mde, "slope")})' + caveat)
+    else: s = _diff_text(r) + caveat
     if r.section == 'control' and (r.kind == 'error' or r.verdict != 'held'): s += ': **cannot rank encoders**'
     return s
+
+def _primary_lines(table:pd.DataFrame) -> list:
+    "The primary family: each claim's one test, with its p-value, Holm's adjusted p-value and the family-wise verdict."
+    lines = [f'- **Primary family** (declared before the data: the control on each task and the paper\'s three claims, each '
+             f'on the task it is about; Holm-adjusted, family-wise {FAMILY_ALPHA:.0%}). Every other comparison below is '
+             'exploratory, each at 95 % on its own.']
+    prim = table[table.family == 'primary']
+    for hyp, t, p in PRIMARY:
+        r = prim[(prim.hypothesis == hyp) & (prim.task == t) & (prim.protocol == p)]
+        if not len(r): lines.append(f'  - {hyp}, {t} / {p}: not run'); continue
+        r = r.iloc[0]
+        est = r.slope if r.kind == 'trend' else r['diff']
+        what = 'slope' if r.kind == 'trend' else f'{r.a} - {r.b}'
+        lines.append(f'  - {hyp}, {t} / {p}: {what} {est:+.3f} [{r.lo:+.3f}, {r.hi:+.3f}], p {r.p:.3g}, Holm p {r.p_holm:.3g}: '
+                     f'**{r.holm_verdict}**' + ('' if r.trusted or hyp == 'control' else ' (its control did not beat random)'))
+    return lines
 
 def render_verdicts(table:pd.DataFrame, # from `verdict_table`
                     smoke:bool=False, # a smoke run: say that its verdicts are not evidence
                     ratio_granularity:str='fine', # the AWCL granularity of the anatomy-ratio sweep (for its heading)
                    ) -> str:
-    "The study's verdicts as markdown: a heading per claim, a line per comparison, and how many comparisons there are."
+    "The study's verdicts as markdown: the primary family with Holm's verdicts, then a heading per claim and a line per comparison."
     lines = ['**Smoke run**: a tiny budget that only checks the pipeline end to end; its verdicts are not evidence.', ''] if smoke else []
-    lines += ['**Verdicts.** Score: accuracy per frame (planes, brain) or Dice (hcseg). Each difference is paired (same seed, '
-              'same test frames), given as mean [95 % interval], the interval bootstrapped over test scans within each seed '
-              'and over seeds; **held** or **did not hold** only when the interval excludes 0, else **undecided**. The '
-              'smallest detectable difference is the true difference this design (its seeds and test scans) would find '
-              '80 % of the time: an undecided difference below it cannot be seen here.', '']
+    lines += [_INTRO, ''] + _primary_lines(table)
     for section, head in _SECTIONS.items():
         lines.append(head.format(g=ratio_granularity))
         lines += [_verdict_line(r) for r in table[table.section == section].itertuples()]
-    n_cmp = int(table.kind.isin(['diff', 'rho']).sum())
-    lines += ['', f'{n_cmp} comparisons: at 95 %, about 1 in 20 differences that are truly zero still gets a decided '
-              f'verdict by chance (about {n_cmp / 20:.1f} here).']
+    n_cmp, n_prim = int(table.kind.isin(['diff', 'trend']).sum()), int(table.family.eq('primary').sum())
+    lines += ['', f'{n_cmp} comparisons: {n_prim} in the primary family (Holm, family-wise {FAMILY_ALPHA:.0%}); the other '
+              f'{n_cmp - n_prim} are exploratory: at 95 % each, about 1 in 20 of those that are truly zero still gets a decided '
+              f'verdict by chance (about {(n_cmp - n_prim) / 20:.1f} here).']
     return '\n'.join(lines) + '\n'
 
-# %% ../../nbs/31_study.verdicts.ipynb #d630e427
+# %% ../../nbs/31_study.verdicts.ipynb #1594e860
 def _verdict_records(table:pd.DataFrame) -> pd.DataFrame:
-    "`VERDICT_COLUMNS` rows of the decided comparisons: a difference (a relative claim also in % of b), or a trend's rho."
+    "`VERDICT_COLUMNS` rows of the decided comparisons: a difference (a relative claim also in % of b), or a trend's slope."
     recs = []
-    for r in table[table.kind.isin(['diff', 'rho'])].itertuples():
+    for r in table[table.kind.isin(['diff', 'trend'])].itertuples():
         base = dict(hypothesis=r.hypothesis, a=r.a, b=r.b, task=r.task, protocol=r.protocol, trusted=r.trusted,
-                    n_seeds=int(r.n_seeds), n_scans=int(r.n_scans))
-        if r.kind == 'rho':
-            recs.append(dict(base, statistic='rho', estimate=r.rho, lo=r.lo, hi=r.hi, mde=r.mde, paper=np.nan, verdict=r.verdict)); continue
+                    n_seeds=int(r.n_seeds), n_scans=int(r.n_scans), family=r.family, p=r.p, p_holm=r.p_holm)
+        if r.kind == 'trend':
+            recs.append(dict(base, statistic='slope', estimate=r.slope, lo=r.lo, hi=r.hi, mde=r.mde, paper=np.nan, verdict=r.verdict)); continue
         recs.append(dict(base, statistic='difference', estimate=r.diff, lo=r.lo, hi=r.hi, mde=r.mde,
                          paper=r.paper / 100 * r.mean_b, verdict=r.verdict))   # a relative claim, in points of b's score
         if r.relative: recs.append(dict(base, statistic='relative %', estimate=r.rel, lo=r.rel_lo, hi=r.rel_hi, mde=r.rel_mde,
-                                   paper=r.paper, verdict=verdict(r.rel_lo, r.rel_hi)))
+                                        paper=r.paper, verdict=verdict(r.rel_lo, r.rel_hi)))
     return pd.DataFrame(recs, columns=VERDICT_COLUMNS)
 
 def study_verdicts(scores:pd.DataFrame, # score table, `SCORE_COLUMNS` (+ method, granularity, anatomy_ratio for the sweep)
                    smoke:bool=False, # a smoke run: say that its verdicts are not evidence
                    ratio_granularity:str='fine', # the AWCL granularity of the anatomy-ratio sweep
-                   n_boot:int=2000, # bootstrap resamples per comparison
-                   seed:int=0, # seed of the resampling
                   ) -> tuple[str, pd.DataFrame]:
     "The study's verdicts on the paper's hypotheses as markdown, and as a table (`VERDICT_COLUMNS`, one row per comparison)."
-    t = verdict_table(scores, ratio_granularity, n_boot, seed)
+    t = verdict_table(scores, ratio_granularity)
     return render_verdicts(t, smoke, ratio_granularity), _verdict_records(t)
 
-# %% ../../nbs/31_study.verdicts.ipynb #7f0789ee
+# %% ../../nbs/31_study.verdicts.ipynb #aa01e6de
 def summarise_hypotheses(scores:pd.DataFrame, # score table, `SCORE_COLUMNS` (+ method, granularity, anatomy_ratio for the sweep)
                          smoke:bool=False, # a smoke run: say that its verdicts are not evidence
                          ratio_granularity:str='fine', # the AWCL granularity of the anatomy-ratio sweep
-                         n_boot:int=2000, # bootstrap resamples per comparison
-                         seed:int=0, # seed of the resampling
                         ) -> str:
     "The study's verdicts on the paper's hypotheses, as markdown, computed from the per-frame score table."
-    return study_verdicts(scores, smoke, ratio_granularity, n_boot, seed)[0]
+    return study_verdicts(scores, smoke, ratio_granularity)[0]
 
-# %% ../../nbs/31_study.verdicts.ipynb #1abdbcfd
+# %% ../../nbs/31_study.verdicts.ipynb #a46a8468
 VERDICT_COLOURS = {'held': '#1a9850', 'did not hold': '#d73027', 'undecided': '#7f7f7f'}
+
+def _label(r, k) -> str:
+    what = f'{r.hypothesis}: {r.a} vs {r.b}, {r.task}/{r.protocol}' if k == 'difference' else f'{r.hypothesis}: {r.task}/{r.protocol}'
+    if r.family != 'primary': return what
+    v = 'held' if r.p_holm < FAMILY_ALPHA and r.estimate > 0 else 'did not hold' if r.p_holm < FAMILY_ALPHA else 'undecided'
+    return f'\u2605 {what} (Holm: {v})'
 
 def forest_plot(verdicts:pd.DataFrame, # from `study_verdicts`: `VERDICT_COLUMNS`
                 title:str|None=None, # the figure's title (e.g. seeds and test scans)
                ):
-    "A forest plot of the study's paired differences (and anatomy-ratio trends) with their intervals, the zero line and the paper's claims."
+    "A forest plot of the study's paired differences (and anatomy-ratio slopes) with their intervals, the zero line, the paper's claims and the primary family."
     import matplotlib.pyplot as plt
     from matplotlib.lines import Line2D
-    panels = [(k, verdicts[verdicts.statistic == k].iloc[::-1]) for k in ('difference', 'rho')]
+    panels = [(k, verdicts[verdicts.statistic == k].iloc[::-1]) for k in ('difference', 'slope')]
     panels = [(k, d) for k, d in panels if len(d)]
     if not panels: raise AwclError('verdicts: no paired difference or trend to plot')
     h = [len(d) for _, d in panels]
-    fig, axs = plt.subplots(len(panels), 1, figsize=(8, 0.28 * sum(h) + 1.2 + 0.6 * len(panels)), squeeze=False,
+    fig, axs = plt.subplots(len(panels), 1, figsize=(8.5, 0.28 * sum(h) + 1.2 + 0.6 * len(panels)), squeeze=False,
                             gridspec_kw=dict(height_ratios=h))
     for ax, (k, d) in zip(axs[:, 0], panels):
         y = np.arange(len(d))
         for yi, r in zip(y, d.itertuples()):
             c = VERDICT_COLOURS[r.verdict]
-            ax.plot([r.lo, r.hi], [yi, yi], color=c, lw=2)
-            ax.plot(r.estimate, yi, 'o', color=c, mfc=c if r.trusted else 'white', ms=6)
+            ax.plot([r.lo, r.hi], [yi, yi], color=c, lw=3 if r.family == 'primary' else 2)
+            ax.plot(r.estimate, yi, 's' if r.family == 'primary' else 'o', color=c, mfc=c if r.trusted else 'white', ms=6)
             if np.isfinite(r.paper): ax.plot(r.paper, yi, 'x', color='red', ms=7, mew=2)
         ax.axvline(0, color='black', lw=0.8)
-        ax.set_yticks(y, [f'{r.hypothesis}: {r.a} vs {r.b}, {r.task}/{r.protocol}' if k == 'difference' else
-                          f'{r.hypothesis}: {r.task}/{r.protocol}' for r in d.itertuples()], fontsize=7)
+        ax.set_yticks(y, [_label(r, k) for r in d.itertuples()], fontsize=7)
+        for tl, r in zip(ax.get_yticklabels(), d.itertuples()): tl.set_fontweight('bold' if r.family == 'primary' else 'normal')
         ax.set_xlabel('paired difference in score (accuracy or Dice), 95 % interval' if k == 'difference'
-                      else "Spearman's rho of score with anatomy ratio, 95 % interval", fontsize=8)
+                      else 'slope of score on anatomy ratio (per unit ratio), 95 % interval', fontsize=8)
         ax.grid(axis='y', visible=False)
     keys = [Line2D([], [], color=c, marker='o', lw=2, label=v) for v, c in VERDICT_COLOURS.items()]
-    keys += [Line2D([], [], color='grey', marker='o', mfc='white', lw=0, label='protocol cannot rank encoders'),
-             Line2D([], [], color='red', marker='x', lw=0, mew=2, label="paper's claimed effect")]
+    keys += [Line2D([], [], color='grey', marker='s', lw=3, label='\u2605 primary family (bold; Holm verdict in the label)'),
+             Line2D([], [], color='grey', marker='o', mfc='white', lw=0, label='protocol cannot rank encoders'),
+             Line2D([], [], color='red', marker='x', lw=0, mew=2, label="paper's claimed effect (as relative %)")]
     fig.tight_layout(rect=(0, 0, 1, 1 - 0.9 / fig.get_figheight()))
     fig.legend(handles=keys, fontsize=7, loc='upper center', ncol=3, frameon=False,
                bbox_to_anchor=(0.5, 1 - (0.3 if title else 0.05) / fig.get_figheight()))
