@@ -220,6 +220,7 @@ def _same_scan(df, cfg, epoch, classes=None):
     return p.partner, p.labels
 def _same_anatomy(df, cfg, epoch, classes=None):
     p = anatomy_partners(df, cfg.granularity, cfg.anatomy_ratio, cfg.scope, seed=cfg.seed, epoch=epoch)
+    if cfg.positive == 'partner': return p.partner, _rows(df)   # the paper's figure alone: no label mask
     return (p.partner if cfg.positive == 'pair' else _rows(df)), p.labels
 def _class_ids(df, cfg, epoch, classes=None): return _rows(df), class_codes(df, cfg.granularity, classes)[0]
 
@@ -264,7 +265,7 @@ class AWCLCallback(Callback):
                 ):
         self.cfg, self.train_df, self.channels_last, self.world, self.rank = cfg, train_df, channels_last, world, rank
         gbs = cfg.bs * world
-        self.sampler = (ShuffledBatchSampler(len(train_df), gbs, seed=cfg.seed) if cfg.positive == 'pair' else None)
+        self.sampler = (ShuffledBatchSampler(len(train_df), gbs, seed=cfg.seed) if cfg.positive != 'batch' else None)
         self.resume_at = None   # `(epoch, batch)`: a resumed run starts that epoch at that batch
 
     def epoch_batches(self, epoch):

@@ -33,7 +33,7 @@ __all__ = ['POSITIVES', 'MIN_SIZE', 'PRESETS', 'PretrainConfig', 'preset_config'
            'pretrain_learner', 'pretrain', 'awcl_pretrain']
 
 # %% ../../nbs/14_pretrain.run.ipynb #e257f81d
-POSITIVES = ('pair', 'batch')
+POSITIVES = ('pair', 'batch', 'partner')
 MIN_SIZE = 32   # smallest view side: ResNets downsample 32 times
 
 @dataclass
@@ -42,7 +42,7 @@ class PretrainConfig:
     method:str='awcl'            # `awcl`, `simclr`, `scan`, `supcon`, or the `supervised` control (cross-entropy)
     granularity:str='fine'       # anatomy labels used by `awcl`/`supcon`/`supervised`: `fine` or `coarse`
     anatomy_ratio:float=1.0      # probability that a labelled frame uses its anatomy in an epoch
-    positive:str='pair'          # `pair`: partner image as second view; `batch`: in-batch SupCon mask
+    positive:str='pair'          # `pair`: partner image as second view, same-label anchors positive too; `partner`: the partner only; `batch`: in-batch SupCon mask
     scope:str='any'              # where an anatomy partner may come from: `any`, `other` or `same` scan
     arch:str='resnet18'          # torchvision ResNet
     init:str='random'            # `random`, `imagenet` or an `encoder.pth`
@@ -302,7 +302,7 @@ def awcl_pretrain(data:str=None, # frame source for `read_frames` (folder or csv
                   method:str='awcl', # `awcl`, `simclr`, `scan`, `supcon` or `supervised`
                   granularity:str='fine', # anatomy labels: `fine` or `coarse`
                   anatomy_ratio:float=1.0, # probability that a labelled frame uses its anatomy in an epoch
-                  positive:str='pair', # `pair` (partner image) or `batch` (in-batch SupCon mask)
+                  positive:str='pair', # `pair` (partner image, and same-label anchors), `partner` (the partner image only) or `batch` (in-batch SupCon mask)
                   scope:str='any', # anatomy partners from `any`, `other` or `same` scan
                   arch:str='resnet18', # torchvision ResNet
                   init:str='random', # `random`, `imagenet` or an encoder.pth

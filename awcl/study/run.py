@@ -21,7 +21,7 @@ __all__ = ['BASELINES', 'RESULT_COLUMNS', 'STUDY_PRESETS', 'INLINE_BACKEND', 'me
 # %% ../../nbs/32_study.run.ipynb #f9b5467f
 BASELINES = ('random', 'imagenet', 'supervised', 'simclr', 'scan', 'supcon')
 
-def method_specs(methods:list, # names: random, imagenet, supervised, simclr, scan, supcon, awcl-fine, awcl-coarse
+def method_specs(methods:list, # names: random, imagenet, supervised, simclr, scan, supcon, awcl-fine, awcl-coarse, awcl-fine-partner
                  ratios:list=(1.0,), # anatomy ratios of the AWCL runs
                  positive:str='pair', # AWCL positives: pair or batch
                  ratio_granularity:str='fine', # the AWCL granularity whose ratio is swept
@@ -46,7 +46,10 @@ def method_specs(methods:list, # names: random, imagenet, supervised, simclr, sc
                 specs.append(dict(name=m if r == 1.0 else f'{m}-r{r:g}', method='awcl',
                                   config=dict(method='awcl', granularity=g, anatomy_ratio=float(r), positive=positive),
                                   row=dict(method='awcl', granularity=g, anatomy_ratio=float(r), positive=positive)))
-        else: raise AwclError(f'methods: unknown method {m!r}; choose from {", ".join(BASELINES + ("awcl-fine", "awcl-coarse"))}')
+        elif m == 'awcl-fine-partner':   # the ablation of the paper's figure: the partner's view only, no label mask
+            specs.append(dict(name=m, method='awcl', config=dict(method='awcl', granularity='fine', anatomy_ratio=1.0, positive='partner'),
+                              row=dict(method='awcl-partner', granularity='fine', anatomy_ratio=1.0, positive='partner')))
+        else: raise AwclError(f'methods: unknown method {m!r}; choose from {", ".join(BASELINES + ("awcl-fine", "awcl-coarse", "awcl-fine-partner"))}')
     return specs
 
 # %% ../../nbs/32_study.run.ipynb #64795927
@@ -101,14 +104,15 @@ STUDY_PRESETS = {
                 ratios=[0.3, 0.5, 0.8, 1.0], seeds=[0], pretrain_bs=None, eval_size=None, protocols=['linear', 'knn', 'frozen'],
                 label_budget={'planes': 1.0, 'brain': 1.0, 'hcseg': 0.25},
                 finetune_steps=None, seg_steps=None, eval_frames=None, tsne=True),
-    'decide': None,    # the cpu grid over seeds 0-2: set below
+    'decide': None,    # the cpu grid over seeds 0-4, and the partner-only ablation: set below
     'paper': dict(preset='paper', phantoms={}, seg_phantoms={},
                   methods=['random', 'imagenet', 'supervised', 'simclr', 'scan', 'supcon', 'awcl-coarse', 'awcl-fine'],
                   ratios=[0.1, 0.3, 0.5, 0.8, 1.0], seeds=[0, 1, 2], pretrain_bs=None, eval_size=224,
                   protocols=['linear', 'knn', 'finetune', 'frozen'], finetune_steps=None, seg_steps=None, eval_frames=None,
                   tsne=True),
 }
-STUDY_PRESETS['decide'] = dict(STUDY_PRESETS['cpu'], seeds=[0, 1, 2], tsne=False)
+STUDY_PRESETS['decide'] = dict(STUDY_PRESETS['cpu'], seeds=[0, 1, 2, 3, 4], tsne=False,
+                               methods=STUDY_PRESETS['cpu']['methods'] + ['awcl-fine-partner'])
 
 def study_notebook() -> Path:
     "The study notebook: `nbs/33_study.ipynb` of a source checkout, else `study.ipynb`, package data of the installed wheel."

@@ -143,9 +143,10 @@ def verdict_table(scores:pd.DataFrame, # score table, `SCORE_COLUMNS` (+ method,
         rows += [_verdict_row(scores, 'control', 'control', 'supervised', 'random', t, p)
                  if has('supervised', t, p) and has('random', t, p) else _note('control', f'{t} / {p}: not run') for t, p in combos]
     pairs = [('awcl > simclr', 'awcl-fine', 'simclr'), ('awcl > scan', 'awcl-fine', 'scan'), ('simclr > random', 'simclr', 'random'),
-             ('awcl > random', 'awcl-fine', 'random'), ('awcl vs supervised', 'awcl-fine', 'supervised')]
+             ('awcl > random', 'awcl-fine', 'random'), ('awcl vs supervised', 'awcl-fine', 'supervised'),
+             ('label mask', 'awcl-fine', 'awcl-fine-partner')]
     for hyp, a, b in pairs:
-        if hyp == 'awcl > scan' and 'scan' not in present: continue
+        if (hyp == 'awcl > scan' and 'scan' not in present) or (hyp == 'label mask' and b not in present): continue
         rows += _pair_rows(scores, 'awcl', hyp, [(a, b)], combos, has, present)
     brain = [(t, p) for t, p in combos if t == 'brain']
     rows += (_pair_rows(scores, 'fine', 'fine > coarse', [('awcl-fine', 'awcl-coarse')], brain, has, present)
