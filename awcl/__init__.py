@@ -31,7 +31,15 @@ from importlib.metadata import version as _version, PackageNotFoundError as _Not
 try: __version__ = _version('awcl')
 except _NotInstalled: __version__ = '0+unknown'
 
-import importlib as _importlib
+import importlib as _importlib, sys as _sys
+
+def _lazy_api(package:str, api:dict):
+    "The `__getattr__` and `__dir__` of `package` that load each public name of `api` (name -> module) on first use."
+    def __getattr__(name):
+        if name not in api: raise AttributeError(f'module {package!r} has no attribute {name!r}')
+        return getattr(_importlib.import_module(f'{package}.{api[name]}'), name)
+    def __dir__(): return sorted(set(vars(_sys.modules[package])) | set(api))
+    return __getattr__, __dir__
 
 _API = {  # public name -> the module that defines it
     'read_frames': 'data.table', 'make_phantoms': 'data.phantoms', 'default_phantoms': 'data.phantoms',
@@ -40,10 +48,4 @@ _API = {  # public name -> the module that defines it
     'load_encoder': 'pretrain.models', 'save_encoder': 'pretrain.models', 'AwclError': 'core',
 }
 __all__ = list(_API)
-
-def __getattr__(name):
-    "Load a public name from its module on first use."
-    if name not in _API: raise AttributeError(f'module {__name__!r} has no attribute {name!r}')
-    return getattr(_importlib.import_module(f'{__name__}.{_API[name]}'), name)
-
-def __dir__(): return sorted(set(globals()) | set(__all__))
+__getattr__, __dir__ = _lazy_api(__name__, _API)

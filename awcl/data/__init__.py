@@ -8,15 +8,9 @@
     scenes    the drawing of fetal ultrasound phantoms
     phantoms  phantom scan sweeps (`make_phantoms`, `awcl-synth`) and the study's default sets"""
 # Hand-written, as awcl/__init__.py: the subpackage's public names, each loaded from its module on first use.
-import importlib as _importlib
+from awcl import _lazy_api
 
 _API = {'read_frames': 'table', 'split_by_scan': 'table', 'check_scan_disjoint': 'table', 'frame_cache': 'cache',
         'load_frames': 'cache', 'make_phantoms': 'phantoms', 'default_phantoms': 'phantoms'}
 __all__ = list(_API)
-
-def __getattr__(name):
-    "Load a public name from its module on first use."
-    if name not in _API: raise AttributeError(f'module {__name__!r} has no attribute {name!r}')
-    return getattr(_importlib.import_module(f'{__name__}.{_API[name]}'), name)
-
-def __dir__(): return sorted(set(globals()) | set(__all__))
+__getattr__, __dir__ = _lazy_api(__name__, _API)
