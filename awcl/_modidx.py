@@ -252,6 +252,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                       'awcl.pretrain.method.class_codes': ('pretrain.method.html#class_codes', 'awcl/pretrain/method.py'),
                                       'awcl.pretrain.method.epoch_pairs': ('pretrain.method.html#epoch_pairs', 'awcl/pretrain/method.py'),
                                       'awcl.pretrain.method.make_views': ('pretrain.method.html#make_views', 'awcl/pretrain/method.py'),
+                                      'awcl.pretrain.method.pair_scans': ('pretrain.method.html#pair_scans', 'awcl/pretrain/method.py'),
                                       'awcl.pretrain.method.show_views': ('pretrain.method.html#show_views', 'awcl/pretrain/method.py'),
                                       'awcl.pretrain.method.supcon_positives': ( 'pretrain.method.html#supcon_positives',
                                                                                  'awcl/pretrain/method.py'),

@@ -100,14 +100,15 @@ def _split_of_scans(n, splits, seed):
     out[rng(seed, 'splits').permutation(n)] = np.repeat(SPLITS, k)
     return out
 
-def _check_args(n_scans, frames_per_scan, size, splits, classes, labelled=1., domain='A'):
+def _check_args(n_scans, frames_per_scan, size, splits, classes, labelled=1., domain='A', test_labelled=None):
     for name, val in (('n_scans', n_scans), ('frames_per_scan', frames_per_scan)):
         if not isinstance(val, (int, np.integer)) or val < 1: raise AwclError(f'{name} must be an integer >= 1, got {val!r}')
     _check_size(size)
     if len(splits) != 3 or any(f < 0 for f in splits) or abs(sum(splits) - 1) > 1e-6:
         raise AwclError(f'splits must be three fractions >= 0 (train, valid, test) summing to 1, got {splits!r}')
-    if isinstance(labelled, bool) or not isinstance(labelled, (int, float, np.number)) or not 0 < labelled <= 1:
-        raise AwclError(f'labelled must be a fraction in (0, 1], got {labelled!r}')
+    for name, f in (('labelled', labelled), ('test_labelled', 1. if test_labelled is None else test_labelled)):
+        if isinstance(f, bool) or not isinstance(f, (int, float, np.number)) or not 0 < f <= 1:
+            raise AwclError(f'{name} must be a fraction in (0, 1], got {f!r}')
     _check_domain(domain)
     if classes is None: return list(FINE_TO_COARSE)
     if isinstance(classes, str): classes = [classes]
@@ -126,11 +127,12 @@ def make_phantoms(out:str|Path, # folder to write into (created if missing)
                   classes:list|None=None, # fine classes to draw from (default: all of `FINE_TO_COARSE`)
                   sweep:bool=False, # every scan a probe sweep (dwells on planes and transitions) instead of independent frames
                   labelled:float=1.0, # fraction of frames with `fine`/`coarse` labels (sweeps: those nearest a standard plane)
+                  test_labelled:float|None=None, # the same fraction for the scans of the `test` split (None: `labelled`)
                   domain:str='A', # the machine: 'A' (pretraining) or 'B' (the cross-domain target)
                   progress:bool=False, # show a progress bar over the scans
                  ) -> pd.DataFrame:
     "Write a phantom dataset (images, head masks, frames.csv) to `out` and return its frame table."
-    classes = _check_args(n_scans, frames_per_scan, size, splits, classes, labelled, domain)
+    classes = _check_args(n_scans, frames_per_scan, size, splits, classes, labelled, domain, test_labelled)
     out = Path(out)
     if out.exists() and not out.is_dir(): raise AwclError(f'out: {out} exists and is not a folder')
     out = out.resolve()
@@ -153,14 +155,17 @@ def make_phantoms(out:str|Path, # folder to write into (created if missing)
                              true_fine=fine, domain=domain, in_plane=round(q, 4)))
             seg.append((i, k)); qs.append(q)
     df = pd.DataFrame(rows, columns=FRAME_COLUMNS + OPTIONAL_COLUMNS + PHANTOM_COLUMNS)
-    if labelled < 1:
+    frac = np.where(df.split.eq('test'), labelled if test_labelled is None else test_labelled, labelled)   # per frame
+    if (frac < 1).any():
         if sweep:
             scan_of = np.array([s for s, _ in seg])
-            lab = np.concatenate([_pick_labelled([k for _, k in seg[a:b]], qs[a:b], labelled) for a, b in
+            lab = np.concatenate([_pick_labelled([k for _, k in seg[a:b]], qs[a:b], frac[a]) for a, b in
                                   zip(np.searchsorted(scan_of, range(n_scans)), np.searchsorted(scan_of, range(1, n_scans + 1)))])
         else:
-            lab = np.zeros(len(df), bool)
-            lab[rng(seed, 'labelled', *dk).permutation(len(df))[:max(1, int(round(labelled*len(df))))]] = True
+            lab = frac >= 1
+            for f in np.unique(frac[frac < 1]):       # a seeded random subset of each group's frames
+                idx = np.flatnonzero(frac == f)
+                lab[idx[rng(seed, 'labelled', *dk).permutation(len(idx))[:max(1, int(round(f*len(idx))))]]] = True
         df.loc[~lab, ['fine', 'coarse']] = float('nan')
     df = df.sort_values('path', ignore_index=True)
     df.to_csv(out/'frames.csv', index=False)
@@ -170,7 +175,8 @@ def make_phantoms(out:str|Path, # folder to write into (created if missing)
 
 # %% ../../nbs/07_data.phantoms.ipynb #aee27796
 GENERATOR_VERSION = 2
-PHANTOM_DEFAULT = dict(n_scans=220, frames_per_scan=30, size=128, seed=0, splits=(0.2, 0.03, 0.77), sweep=True, labelled=0.25)
+PHANTOM_DEFAULT = dict(n_scans=640, frames_per_scan=30, size=128, seed=0, splits=(0.075, 0.01, 0.915), sweep=True,
+                       labelled=0.25, test_labelled=0.7)
 SEG_PHANTOM_DEFAULT = dict(n_scans=60, frames_per_scan=8, size=128, seed=0, splits=(0.4, 0.2, 0.4), domain='B',
                            classes=['head-tt', 'head-tv', 'head-tc'])   # the cross-domain segmentation target
 IID_DEFAULT = dict(n_scans=40, frames_per_scan=30, size=128, seed=0, splits=(0.6, 0.2, 0.2), sweep=False, labelled=1.0)
@@ -178,13 +184,14 @@ IID_DEFAULT = dict(n_scans=40, frames_per_scan=30, size=128, seed=0, splits=(0.6
 # %% ../../nbs/07_data.phantoms.ipynb #7fd252ce
 @call_parse
 def awcl_synth(out:str=None, # folder to write the phantoms into (required)
-               n_scans:int=None, # number of scans (default: the study's 220; --iid: 40)
+               n_scans:int=None, # number of scans (default: the study's 640; --iid: 40)
                frames_per_scan:int=None, # frames per scan (default 30)
                size:int=None, # side of the square images in pixels (default 128)
                seed:int=0, # random seed: same seed, same bytes
                iid:store_true=False, # independent, fully labelled frames (awcl's first generator) instead of the study's sweeps
                sweep:store_true=False, # probe sweeps (the default already; kept for older scripts)
                labelled:float=None, # fraction of frames with plane labels, in (0, 1] (default: sweeps 0.25, --iid 1.0)
+               test_labelled:float=None, # the same for the `test` scans, which the downstream tasks use (default: sweeps 0.7)
                domain:str='A', # the machine: A (pretraining) or B (cross-domain target)
               ):
     "Write a synthetic fetal ultrasound dataset (by default the study's phantoms: scan sweeps, a labelled minority): images/, masks/ (heads) and frames.csv."
@@ -193,7 +200,8 @@ def awcl_synth(out:str=None, # folder to write the phantoms into (required)
         if iid and sweep: raise AwclError('--iid and --sweep exclude each other: independent frames or probe sweeps')
         base = IID_DEFAULT if iid else PHANTOM_DEFAULT
         p = dict(base, **{k: v for k, v in dict(n_scans=n_scans, frames_per_scan=frames_per_scan, size=size,
-                                                labelled=labelled).items() if v is not None}, seed=seed, domain=domain)
+                                                labelled=labelled, test_labelled=test_labelled).items() if v is not None},
+                 seed=seed, domain=domain)
         t0 = time.perf_counter()
         df = make_phantoms(out, **p, progress=True)
         print(f'awcl-synth: {len(df)} frames from {df.scan.nunique()} scans in {Path(out).resolve()} '

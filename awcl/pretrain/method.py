@@ -11,12 +11,12 @@ from typing import Callable
 import numpy as np, pandas as pd, torch, torch.nn as nn, torch.nn.functional as F
 from fastai.callback.core import Callback
 from ..core import AwclError, rng, torch_rng
-from .sampler import anatomy_partners, scan_partners, ShuffledBatchSampler, ClassBalancedBatchSampler
+from .sampler import SCOPES, anatomy_partners, scan_partners, ShuffledBatchSampler, ClassBalancedBatchSampler
 
 # %% auto #0
 __all__ = ['METHODS', 'ViewConfig', 'view_params', 'make_views', 'show_views', 'supcon_positives', 'SupConLoss',
-           'ContrastiveLoss', 'SupervisedLoss', 'Method', 'class_codes', 'epoch_pairs', 'supervised_batches',
-           'AWCLCallback']
+           'ContrastiveLoss', 'SupervisedLoss', 'Method', 'class_codes', 'epoch_pairs', 'pair_scans',
+           'supervised_batches', 'AWCLCallback']
 
 # %% ../../nbs/12_pretrain.method.ipynb #97b09674
 @dataclass
@@ -107,15 +107,25 @@ def supcon_positives(batch:int,                       # number of samples
                      labels:torch.Tensor|None=None,   # [batch] int ids; equal ids are positives
                      images:torch.Tensor|None=None,   # [batch, views] int ids of the image each view was made from
                      device=None,                     # device of the mask
+                     scans:torch.Tensor|None=None,    # [batch, views] int ids of the scan each view was made from
+                     scope:str='any',                 # label positives from `any` scan, only `other` scans, or the `same` scan
                     ) -> torch.Tensor:
     "Bool [n, n] mask (n = batch * views, view-major) of the positives of each anchor, diagonal excluded."
+    if scope not in SCOPES: raise AwclError(f'scope must be one of {SCOPES}, got {scope!r}')
     ids = torch.arange(batch, device=device).repeat(views)
     pos = ids[:, None] == ids[None, :]
     if labels is not None:
         labels = torch.as_tensor(labels, device=device)
         if labels.shape != (batch,): raise AwclError(f'labels must have shape [{batch}], got {list(labels.shape)}')
         lab = labels.repeat(views)
-        pos |= lab[:, None] == lab[None, :]
+        same = lab[:, None] == lab[None, :]
+        if scope != 'any':
+            if scans is None: raise AwclError(f'scope={scope!r} needs the scan of every view (`scans`)')
+            scans = torch.as_tensor(scans, device=device)
+            if scans.shape != (batch, views): raise AwclError(f'scans must have shape [{batch}, {views}], got {list(scans.shape)}')
+            g = scans.T.reshape(-1)
+            same &= (g[:, None] != g[None, :]) if scope == 'other' else (g[:, None] == g[None, :])
+        pos |= same
     if images is not None:
         images = torch.as_tensor(images, device=device)
         if images.shape != (batch, views): raise AwclError(f'images must have shape [{batch}, {views}], got {list(images.shape)}')
@@ -127,8 +137,11 @@ def supcon_positives(batch:int,                       # number of samples
 class SupConLoss(nn.Module):
     "SupCon (L_out) over all views as anchors; NT-Xent (SimCLR) when no labels are given."
     def __init__(self, temperature:float=0.5, # softmax temperature T > 0 (0.5 in the official AWCL code); no base-temperature scaling
+                 scope:str='any', # label positives from `any` scan, only `other` scans or the `same` scan (see `supcon_positives`)
                 ):
         super().__init__()
+        if scope not in SCOPES: raise AwclError(f'scope must be one of {SCOPES}, got {scope!r}')
+        self.scope = scope
         try: ok = not isinstance(temperature, bool) and math.isfinite(temperature) and temperature > 0
         except TypeError: ok = False
         if not ok: raise AwclError(f'temperature must be a finite number > 0, got {temperature!r}')
@@ -137,13 +150,14 @@ class SupConLoss(nn.Module):
     def forward(self, features:torch.Tensor,          # [batch, views, dim], L2-normalised
                 labels:torch.Tensor|None=None,        # [batch] int ids: same id, positive; None: NT-Xent
                 images:torch.Tensor|None=None,        # [batch, views] int image ids: views of one image are positives
+                scans:torch.Tensor|None=None,         # [batch, views] int scan ids (needed unless scope is `any`)
                ) -> torch.Tensor:
         "Mean loss over the anchors that have a positive (a 0-d float32 tensor, float64 for float64 features)."
         if features.ndim != 3: raise AwclError(f'features must have shape [batch, views, dim], got {list(features.shape)}')
         b, v, d = features.shape
         if v < 2 and labels is None and images is None:
             raise AwclError('features need at least 2 views when no labels are given (no anchor would have a positive)')
-        pos = supcon_positives(b, v, labels, images, device=features.device)
+        pos = supcon_positives(b, v, labels, images, features.device, scans, self.scope)
         with torch.autocast(device_type=features.device.type, enabled=False):
             z = features if features.dtype in (torch.float32, torch.float64) else features.float()
             z = z.transpose(0, 1).reshape(b * v, d)
@@ -158,7 +172,7 @@ class SupConLoss(nn.Module):
             mean_log_prob = ((logits * posf).sum(1) - n_pos * log_den)[has] / n_pos[has]
             return -mean_log_prob.mean()
 
-    def extra_repr(self): return f'temperature={self.temperature}'
+    def extra_repr(self): return f'temperature={self.temperature}' + (f', scope={self.scope!r}' if self.scope != 'any' else '')
 
 # %% ../../nbs/12_pretrain.method.ipynb #650a17e7
 def _gather(x:torch.Tensor, grad:bool) -> list:
@@ -175,9 +189,11 @@ class ContrastiveLoss(nn.Module):
     "SupCon on `[anchor views; partner views]` projections with per-anchor labels, over the global batch when distributed."
     def __init__(self, temperature:float=0.5, # temperature of the SupCon loss
                  gather:bool|None=None, # gather every process's views (None: whenever torch.distributed runs on >1 process)
+                 scope:str='any', # label positives from `any` scan, `other` scans or the `same` scan
                 ):
-        super().__init__(); self.supcon, self.gather = SupConLoss(temperature), gather
-    def forward(self, z, labels, images=None):
+        super().__init__(); self.supcon, self.gather = SupConLoss(temperature, scope), gather
+    def forward(self, z, labels, scans=None, images=None):   # the loader's order: labels, scans, ids
+
         b = labels.shape[0]
         a, p = z[:b], z[b:]
         import torch.distributed as dist
@@ -186,12 +202,13 @@ class ContrastiveLoss(nn.Module):
             a, p = torch.cat(_gather(a, True)), torch.cat(_gather(p, True))
             labels = torch.cat(_gather(labels, False))
             if images is not None: images = torch.cat(_gather(images, False))
-        return self.supcon(torch.stack([a, p], dim=1), labels, images)
+            if scans is not None: scans = torch.cat(_gather(scans, False))
+        return self.supcon(torch.stack([a, p], dim=1), labels, images, scans)
 
 # %% ../../nbs/12_pretrain.method.ipynb #392eeea5
 class SupervisedLoss(nn.Module):
     "The `supervised` control: cross-entropy of both views' logits against the anchors' class ids."
-    def forward(self, logits, labels, images=None): return F.cross_entropy(logits.float(), labels.repeat(2))
+    def forward(self, logits, labels, *ids): return F.cross_entropy(logits.float(), labels.repeat(2))
 
 # %% ../../nbs/12_pretrain.method.ipynb #80f5de87
 @dataclass(frozen=True)
@@ -226,10 +243,10 @@ def _class_ids(df, cfg, epoch, classes=None): return _rows(df), class_codes(df, 
 
 METHODS = {m.name: m for m in (
     Method('awcl', _same_anatomy, {}),
-    Method('simclr', _itself, dict(anatomy_ratio=0.0, positive='pair')),
-    Method('scan', _same_scan, dict(positive='pair')),
+    Method('simclr', _itself, dict(anatomy_ratio=0.0, positive='pair', scope='any')),
+    Method('scan', _same_scan, dict(positive='pair', scope='any')),   # its positives share the scan by definition
     Method('supcon', _same_anatomy, dict(anatomy_ratio=1.0, positive='batch')),
-    Method('supervised', _class_ids, dict(anatomy_ratio=1.0, positive='pair'), supervised=True))}
+    Method('supervised', _class_ids, dict(anatomy_ratio=1.0, positive='pair', scope='any'), supervised=True))}
 
 # %% ../../nbs/12_pretrain.method.ipynb #d09608a2
 def epoch_pairs(df:pd.DataFrame, # training frames
@@ -239,6 +256,14 @@ def epoch_pairs(df:pd.DataFrame, # training frames
                ) -> tuple[np.ndarray, np.ndarray]:
     "Partner row and loss label of every row of `df` for `epoch` (`supervised`: the row itself and its class id, -1 unlabelled)."
     return METHODS[cfg.method].pairs(df, cfg, epoch, classes)
+
+# %% ../../nbs/12_pretrain.method.ipynb #cdbbc6ee
+def pair_scans(df:pd.DataFrame, # training frames, with a `scan` column
+               partner:np.ndarray, # partner row of every row (`epoch_pairs`)
+              ) -> np.ndarray:
+    "Int64 `[n, 2]` scan code of every row's anchor and partner: what `scope` needs to restrict the label positives."
+    code = pd.factorize(df['scan'])[0].astype(np.int64)
+    return np.stack([code, code[np.asarray(partner)]], 1)
 
 # %% ../../nbs/12_pretrain.method.ipynb #ff703b13
 def supervised_batches(labels:np.ndarray, # class id per training row, -1 where unlabelled
@@ -269,21 +294,21 @@ class AWCLCallback(Callback):
         self.resume_at = None   # `(epoch, batch)`: a resumed run starts that epoch at that batch
 
     def epoch_batches(self, epoch):
-        "The global batches of `epoch`, and every row's partner and loss label."
+        "The global batches of `epoch`, every row's partner, and the loader's targets: loss labels and the pair's scans."
         partner, labels = epoch_pairs(self.train_df, self.cfg, epoch)
-        gbs = self.cfg.bs * self.world
-        if METHODS[self.cfg.method].supervised: return supervised_batches(labels, gbs, self.cfg.seed, epoch), partner, labels
+        targets, gbs = (labels, pair_scans(self.train_df, partner)), self.cfg.bs * self.world
+        if METHODS[self.cfg.method].supervised: return supervised_batches(labels, gbs, self.cfg.seed, epoch), partner, targets
         if self.sampler is None:
             s = ClassBalancedBatchSampler(labels, gbs, seed=self.cfg.seed)
         else: s = self.sampler
         s.set_epoch(epoch)
-        return list(s), partner, labels
+        return list(s), partner, targets
 
     def before_fit(self): self.learn.batch_offset = 0
     def before_epoch(self):
-        batches, partner, labels = self.epoch_batches(self.epoch)
+        batches, partner, targets = self.epoch_batches(self.epoch)
         dl = self.dls.train
-        dl.data.set((labels,), partner); dl.set(batches)
+        dl.data.set(targets, partner); dl.set(batches)
         k = self.resume_at[1] if self.resume_at and self.resume_at[0] == self.epoch else 0
         dl.skip = self.learn.batch_offset = k     # resuming mid-epoch: the first k batches are done
 

@@ -25,7 +25,7 @@ from ..data.table import read_frames, skipped_files
 from ..data.cache import frame_cache, FrameData, Loader
 from ..data.phantoms import default_phantoms
 from .models import create_model, create_encoder, feature_dim, save_encoder, SupervisedModel, get_device
-from .method import METHODS, ViewConfig, AWCLCallback, ContrastiveLoss, SupervisedLoss, class_codes, epoch_pairs
+from .method import METHODS, ViewConfig, AWCLCallback, ContrastiveLoss, SupervisedLoss, class_codes, epoch_pairs, pair_scans
 from .checkpoints import RunStats, NonFiniteLoss, FiniteLoss, Checkpoint, run_record, _resume_state, _device_name
 
 # %% auto #0
@@ -189,13 +189,13 @@ def pretrain_learner(df:pd.DataFrame, # frame table
     dev = get_device(device)
     if dev.type == 'cuda' and world > 1: dev = torch.device('cuda', int(os.environ.get('LOCAL_RANK', rank)))
     cb = AWCLCallback(cfg, train_df, channels_last=dev.type == 'cuda', world=world, rank=rank)
-    batches, partner, labels = cb.epoch_batches(0)
-    train_dl = Loader(FrameData(cache.frames, (labels,), partner, rows=tr_rows), batches, n_inp=2,
+    batches, partner, targets = cb.epoch_batches(0)
+    train_dl = Loader(FrameData(cache.frames, targets, partner, rows=tr_rows), batches, n_inp=2,
                       num_workers=workers, rank=rank, world=world)
     vb = cfg.bs * world if len(valid_df) >= cfg.bs * world else len(valid_df) // world * world
     vp, vl = epoch_pairs(valid_df, cfg, 0, classes) if len(valid_df) else (np.zeros(0, int), np.zeros(0, int))
     vbatches = [np.arange(i, i + vb) for i in range(0, len(valid_df) - vb + 1, vb)] if vb >= 2 * world else []
-    valid_dl = Loader(FrameData(cache.frames, (vl,), vp, rows=va_rows), vbatches, n_inp=2, num_workers=workers,
+    valid_dl = Loader(FrameData(cache.frames, (vl, pair_scans(valid_df, vp)), vp, rows=va_rows), vbatches, n_inp=2, num_workers=workers,
                       rank=rank, world=world)
     if classes is None: model = create_model(cfg.arch, cfg.init, cfg.seed)
     else:
@@ -206,7 +206,7 @@ def pretrain_learner(df:pd.DataFrame, # frame table
     model = model.to(dev)
     if dev.type == 'cuda': model = model.to(memory_format=torch.channels_last)
     opt = partial(Adam, mom=0.9, sqr_mom=0.999, eps=1e-8, decouple_wd=cfg.decouple_wd)
-    loss = SupervisedLoss() if classes is not None else ContrastiveLoss(cfg.temperature)
+    loss = SupervisedLoss() if classes is not None else ContrastiveLoss(cfg.temperature, scope=cfg.scope)
     learn = Learner(DataLoaders(train_dl, valid_dl, device=dev), model, loss_func=loss, opt_func=opt,
                     lr=cfg.lr, wd=cfg.wd, cbs=[cb], path=path, train_bn=True)
     if dev.type == 'cuda': learn.to_bf16()

@@ -32,13 +32,14 @@ def main(out:str):
     base = group_norm(create_model('resnet18', 'random', seed=0))
 
     ref = copy.deepcopy(base)                            # the single-process step on the global batch
-    loss_ref = ContrastiveLoss(0.1, gather=False)(ref(torch.cat([anchors, partners])), labels, images)
+    scans = torch.stack([torch.arange(b) % 3, (torch.arange(b) + 1) % 3], 1)   # scope: label positives from other scans only
+    loss_ref = ContrastiveLoss(0.1, gather=False, scope='other')(ref(torch.cat([anchors, partners])), labels, scans, images)
     loss_ref.backward()
 
     ddp = DDP(copy.deepcopy(base))                       # this process's slice, gathered in the loss
     k = slice(rank * b // world, (rank + 1) * b // world)
     z = ddp(torch.cat([anchors[k], partners[k]]))
-    loss = ContrastiveLoss(0.1)(z, labels[k], images[k])
+    loss = ContrastiveLoss(0.1, scope='other')(z, labels[k], scans[k], images[k])
     loss.backward()
 
     # a wrong variant, to show that a loss-only check would pass it: gathering without gradients
@@ -49,7 +50,7 @@ def main(out:str):
     dist.all_gather(ga, a.detach()); dist.all_gather(gp, p.detach())
     ga[rank], gp[rank] = a, p
     from awcl.pretrain.method import SupConLoss
-    loss_bad = SupConLoss(0.1)(torch.stack([torch.cat(ga), torch.cat(gp)], 1), labels, images)
+    loss_bad = SupConLoss(0.1, 'other')(torch.stack([torch.cat(ga), torch.cat(gp)], 1), labels, images, scans)
     loss_bad.backward()
 
     def max_diff(m1, m2): return max(float((p1.grad - p2.grad).abs().max()) for p1, p2 in zip(m1.parameters(), m2.parameters()))
