@@ -109,7 +109,7 @@ def check_reference(name:str, got):
 # `--no-loadscope-reorder` so that pytest-xdist keeps this order. The docs and study files need the smoke study,
 # done by the time they start (it runs in the background from the session's start: `smoke_in_background`).
 LONGEST_FIRST = ['test_resume.py', 'test_notebooks.py', 'test_docs.py', 'test_pretrain_cli.py', 'test_eval_cli.py',
-                 'test_study.py', 'test_wheel.py']
+                 'test_study.py', 'test_real.py', 'test_wheel.py']
 
 
 def pytest_collection_modifyitems(session, config, items):

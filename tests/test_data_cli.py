@@ -1,5 +1,6 @@
 "Tests of the installed `awcl-data` command: real samples, and bad input ending in one line without a traceback."
-import json, warnings
+import csv, json, warnings
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -62,6 +63,29 @@ def test_fpdb_json_matches_read_frames():
     assert set(got) == {'n_frames', 'n_scans', 'fine', 'coarse', 'split'}
     assert got['n_frames'] == len(df) == sum(got['fine'].values()) == sum(got['split'].values())
     assert r.stderr.startswith('awcl-data: warning:') and f'dropped {df.attrs["dropped"]}' in r.stderr
+
+
+def test_african_planes_json_counts_scans_by_centre_and_patient():
+    root = sample('african_planes')
+    r = run(root, '--json')
+    assert r.returncode == 0, r.stderr
+    got = json.loads(r.stdout)
+    with open(root/'african_train'/'African_train.csv', newline='') as a, open(root/'african_test'/'African_test.csv', newline='') as b:
+        raw = list(csv.DictReader(a)) + list(csv.DictReader(b))
+    assert (got['n_frames'], len(got['coarse'])) == (len(raw), 4) == (450, 4)
+    assert got['n_scans'] == len({(r['Center'], r['Patient_num']) for r in raw}) == 127    # patient numbers restart per centre
+    assert got['centre'] == dict(sorted(Counter(r['Center'] for r in raw).items()))
+    assert got['split'] == {'test': sum(r['Train'] == '0' for r in raw), 'train': sum(r['Train'] == '1' for r in raw)}
+
+
+def test_several_sources_read_as_one_table():
+    a, f = sample('african_planes'), sample('fetal_planes_db')
+    r = run(f'{f},{a}', '--missing', 'drop', '--json')
+    assert r.returncode == 0, r.stderr
+    got = json.loads(r.stdout)
+    one = [json.loads(run(s, '--missing', 'drop', '--json').stdout) for s in (f, a)]
+    assert got['n_frames'] == sum(o['n_frames'] for o in one) and got['n_scans'] == sum(o['n_scans'] for o in one)
+    assert got['source'] == {'african_planes': one[1]['n_frames'], 'fetal_planes_db': one[0]['n_frames']}
 
 
 def test_fpdb_missing_images_is_an_error():

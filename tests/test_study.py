@@ -49,7 +49,7 @@ def _rows(res:pd.DataFrame) -> list:
 
 def test_study_writes_everything(smoke):
     for f in ['study.ipynb', 'results.csv', 'scores.csv', 'score_table.csv', 'partition.csv', 'summary.md', 'study.json',
-              'methods_by_task.png', 'pretraining_curves.png', 'forest.png', 'verdicts.csv']:
+              'methods_by_task.png', 'pretraining_curves.png', 'forest.png', 'verdicts.csv', 'views.png']:
         assert (smoke/f).is_file(), f
     res = pd.read_csv(smoke/'results.csv')
     assert list(res.columns[:len(RESULT_COLUMNS)]) == RESULT_COLUMNS

@@ -12,13 +12,16 @@ from ..core import AwclError
 from .schema import SPLITS, _read_table, _row, _where, _need, _filled, _floats, _na_words   # the table reading every reader shares
 
 # %% auto #0
-__all__ = ['FORMATS', 'IMAGE_SUFFIXES', 'FPDB_TABLE', 'HC18_TABLE', 'FRAMES_TABLE', 'MAX_IMAGE_PIXELS', 'detect_format',
-           'load_gray', 'hc18_mask', 'fit_ellipse', 'ellipse_perimeter', 'head_circumference_mm']
+__all__ = ['FORMATS', 'IMAGE_SUFFIXES', 'FPDB_TABLE', 'HC18_TABLE', 'FRAMES_TABLE', 'HC18_TEST_TABLE', 'AFRICAN_TABLES',
+           'MAX_IMAGE_PIXELS', 'detect_format', 'load_gray', 'hc18_mask', 'fit_ellipse', 'ellipse_perimeter',
+           'head_circumference_mm']
 
 # %% ../../nbs/02_data.readers.ipynb #87e9bfb2
-FORMATS = ('auto', 'fpdb', 'hc18', 'folders', 'csv', 'video')
+FORMATS = ('auto', 'fpdb', 'hc18', 'african', 'folders', 'csv', 'video')
 IMAGE_SUFFIXES = ('.png', '.jpg', '.jpeg', '.bmp', '.tif', '.tiff')
 FPDB_TABLE, HC18_TABLE, FRAMES_TABLE = 'FETAL_PLANES_DB_data.csv', 'training_set_pixel_size_and_HC.csv', 'frames.csv'
+HC18_TEST_TABLE = 'test_set_pixel_size.csv'                                          # HC18's test set: no outlines
+AFRICAN_TABLES = {'african_train': 'African_train.csv', 'african_test': 'African_test.csv'}   # folder -> its table
 
 def _abspath(p) -> str: return os.path.abspath(os.path.expanduser(str(p)))
 
@@ -46,20 +49,52 @@ def _fpdb_table(root:Path) -> pd.DataFrame:
 # %% ../../nbs/02_data.readers.ipynb #8364eeb0
 _HC18_NAME = re.compile(r'^(\d+)_(\d*)HC\.png$')
 
-def _hc18_table(root:Path) -> pd.DataFrame:
-    "HC18's training table as frames, with annotation masks, pixel sizes and head circumferences."
-    f = root/HC18_TABLE
+def _hc18_set(root:Path, table:str, folder:str, prefix:str, outlined:bool) -> pd.DataFrame:
+    "One HC18 set (`training_set` with outlines, or `test_set` without) as frames."
+    f = root/table
     t = _read_table(f)
-    _need(t, ['filename', 'pixel size(mm)', 'head circumference (mm)'], f)
+    _need(t, ['filename', 'pixel size(mm)'] + (['head circumference (mm)'] if outlined else []), f)
     _filled(t, ['filename'], f)
     m = t.filename.map(_HC18_NAME.match)
     bad = m.isna()
     if bad.any(): raise AwclError(f'{_where(f, _row(bad))}: file name {t.filename[bad].iloc[0]!r} is not NNN_HC.png or NNN_kHC.png')
-    images = _abspath(root/'training_set')
-    return pd.DataFrame(dict(path=[os.path.join(images, n) for n in t.filename], scan=[x.group(1) for x in m],
+    images = _abspath(root/folder)
+    return pd.DataFrame(dict(path=[os.path.join(images, n) for n in t.filename], scan=[prefix + x.group(1) for x in m],
                              fine='head', coarse='head', split=None,
-                             mask=[os.path.join(images, n[:-4] + '_Annotation.png') for n in t.filename],
-                             pixel_mm=_floats(t, 'pixel size(mm)', f), hc_mm=_floats(t, 'head circumference (mm)', f)))
+                             mask=[os.path.join(images, n[:-4] + '_Annotation.png') for n in t.filename] if outlined else None,
+                             pixel_mm=_floats(t, 'pixel size(mm)', f),
+                             hc_mm=_floats(t, 'head circumference (mm)', f) if outlined else float('nan')))
+
+def _hc18_table(root:Path) -> pd.DataFrame:
+    "HC18 as frames: the training set (masks, pixel sizes, head circumferences) and the test set (`test-NNN` scans) when present."
+    sets = [_hc18_set(root, HC18_TABLE, 'training_set', '', True) if (root/HC18_TABLE).is_file() else None,
+            _hc18_set(root, HC18_TEST_TABLE, 'test_set', 'test-', False) if (root/HC18_TEST_TABLE).is_file() else None]
+    sets = [s for s in sets if s is not None]
+    if not sets: raise AwclError(f'{root}: neither {HC18_TABLE} nor {HC18_TEST_TABLE} here, so not HC18')
+    return pd.concat(sets, ignore_index=True)
+
+# %% ../../nbs/02_data.readers.ipynb #fb7e9fa2
+def _african_table(root:Path) -> pd.DataFrame:
+    "The African fetal planes dataset as frames: scan = centre + patient, the official split, a `centre` column."
+    folders = [root] if root.name in AFRICAN_TABLES else [root/d for d in AFRICAN_TABLES if (root/d/AFRICAN_TABLES[d]).is_file()]
+    if not folders or not (folders[0]/AFRICAN_TABLES[folders[0].name]).is_file():
+        raise AwclError(f'{root}: no african_train/{AFRICAN_TABLES["african_train"]} or african_test/{AFRICAN_TABLES["african_test"]}, so not the African planes dataset')
+    parts = []
+    for d in folders:
+        f = d/AFRICAN_TABLES[d.name]
+        t = _read_table(f)
+        cols = ['Patient_num', 'Plane', 'Train', 'Center', 'Image_name']
+        _need(t, cols, f); _filled(t, cols, f)
+        bad = ~t.Train.isin(['0', '1'])
+        if bad.any(): raise AwclError(f'{_where(f, _row(bad))}: column `Train` is {t.Train[bad].iloc[0]!r}, not 0 or 1')
+        num = pd.to_numeric(t.Patient_num, errors='coerce')
+        bad = num.isna() | (num % 1 != 0)
+        if bad.any(): raise AwclError(f'{_where(f, _row(bad))}: column `Patient_num` is {t.Patient_num[bad].iloc[0]!r}, not a whole number')
+        names = [n if Path(n).suffix.lower() in IMAGE_SUFFIXES else n + '.png' for n in t.Image_name]
+        parts.append(pd.DataFrame(dict(path=[os.path.join(_abspath(d), n) for n in names],
+                                       scan=[f'{c}-{int(p):03d}' for c, p in zip(t.Center, num)], fine=t.Plane, coarse=t.Plane,
+                                       split=t.Train.map({'1': 'train', '0': 'test'}), centre=t.Center)))
+    return pd.concat(parts, ignore_index=True)
 
 # %% ../../nbs/02_data.readers.ipynb #bf775a5e
 def _folders_table(root:Path) -> pd.DataFrame:
@@ -113,18 +148,21 @@ def _csv_table(f:Path, allow_outside_root:bool=False) -> pd.DataFrame:
 # %% ../../nbs/02_data.readers.ipynb #18e70a3a
 def detect_format(root:Path|str, # dataset folder or csv file
                  ) -> str:
-    "Which of `fpdb`, `hc18`, `csv`, `folders`, `video` the dataset at `root` is; AwclError naming `root` when none fits."
+    "Which of `fpdb`, `hc18`, `african`, `csv`, `folders`, `video` the dataset at `root` is; AwclError naming `root` when none fits."
     from awcl.data.video import media_kind, media_files
     root = Path(_abspath(root))
     if not root.exists(): raise AwclError(f'{root}: no such file or folder')
     if root.is_file():
         if root.name == FPDB_TABLE: return 'fpdb'
-        if root.name == HC18_TABLE: return 'hc18'
+        if root.name in (HC18_TABLE, HC18_TEST_TABLE): return 'hc18'
+        if root.name in AFRICAN_TABLES.values(): return 'african'
         if root.suffix.lower() == '.csv': return 'csv'
         if media_kind(root): return 'video'
         raise AwclError(f'{root}: a file that is neither a csv table nor a video or DICOM file; pass a dataset folder or a csv')
     if (root/FPDB_TABLE).is_file(): return 'fpdb'
-    if (root/HC18_TABLE).is_file(): return 'hc18'
+    if (root/HC18_TABLE).is_file() or (root/HC18_TEST_TABLE).is_file(): return 'hc18'
+    if root.name in AFRICAN_TABLES and (root/AFRICAN_TABLES[root.name]).is_file(): return 'african'
+    if any((root/d/t).is_file() for d, t in AFRICAN_TABLES.items()): return 'african'
     if (root/FRAMES_TABLE).is_file(): return 'csv'
     if any(f.is_file() and f.suffix.lower() in IMAGE_SUFFIXES for d in root.iterdir()
            if d.is_dir() and not d.name.startswith('.') for f in d.iterdir()): return 'folders'

@@ -10,8 +10,8 @@ import numpy as np, pandas as pd
 from fastcore.script import call_parse
 from .schema import FRAME_COLUMNS, OPTIONAL_COLUMNS, ON_BAD
 from ..core import AwclError, cli_errors, report_skipped, rng
-from .readers import FORMATS, FPDB_TABLE, HC18_TABLE, FRAMES_TABLE, detect_format
-from .readers import _abspath, _fpdb_table, _hc18_table, _folders_table, _csv_table, _pil_limits, _open, _image_error
+from .readers import FORMATS, FPDB_TABLE, FRAMES_TABLE, detect_format
+from .readers import _abspath, _fpdb_table, _hc18_table, _african_table, _folders_table, _csv_table, _pil_limits, _open, _image_error
 
 
 # %% auto #0
@@ -80,8 +80,37 @@ def _split_clash(df:pd.DataFrame) -> tuple|None:
     return s, sorted(t.split[t.scan == s].unique())
 
 # %% ../../nbs/04_data.table.ipynb #e4df39d1
-def read_frames(root:Path|str, # dataset folder, or a csv table (file, or folder holding frames.csv)
-                format:str='auto', # 'auto', 'fpdb', 'hc18', 'folders' or 'csv'
+def _sources(root) -> list:
+    "The sources in `root`: one path, a list of them, or one string of comma-separated paths (an existing path is one source)."
+    if isinstance(root, (list, tuple)):
+        if not root: raise AwclError('no data source given (an empty list)')
+        return list(root)
+    if isinstance(root, str) and ',' in root and not os.path.exists(_abspath(root)):
+        return [s.strip() for s in root.split(',') if s.strip()]
+    return [root]
+
+def _stack(tables:list) -> pd.DataFrame:
+    "Frame tables of several sources as one: a `source` column (each dataset's folder name) and scans prefixed by it."
+    names, parts = [], []
+    for t in tables:
+        p = Path(t.attrs['source'])
+        name = base = (p.parent if p.is_file() else p).name
+        k = 1
+        while name in names: k += 1; name = f'{base}-{k}'
+        names.append(name)
+        parts.append(t.assign(source=name, scan=name + '/' + t.scan.astype(str)))
+    df = pd.concat(parts, ignore_index=True)
+    dup = df.path.duplicated()
+    if dup.any():
+        p = df.path[dup].iloc[0]
+        raise AwclError(f'{p}: listed by two sources ({" and ".join(df.source[df.path.eq(p)].unique())}); a frame belongs to one source')
+    df.attrs.update(format='+'.join(t.attrs['format'] for t in tables), source=', '.join(t.attrs['source'] for t in tables),
+                    skipped=[s for t in tables for s in t.attrs.get('skipped', [])],
+                    dropped=sum(t.attrs.get('dropped', 0) for t in tables))
+    return df
+
+def read_frames(root:Path|str|list, # dataset folder, or a csv table (file, or folder holding frames.csv); or several, as a list or comma-separated
+                format:str='auto', # 'auto', 'fpdb', 'hc18', 'african', 'folders', 'csv' or 'video' (for every source)
                 missing:str='error', # images listed but absent on disk: 'error' or 'drop'
                 coarse_map:dict|None=None, # fine -> coarse; replaces the source's coarse labels when given
                 every:int=8, # videos and DICOM cine loops: keep every `every`-th frame (the official code's 8)
@@ -89,19 +118,24 @@ def read_frames(root:Path|str, # dataset folder, or a csv table (file, or folder
                 allow_outside_root:bool=False, # csv: accept `path`/`mask` cells that are absolute or lead out of the csv's folder
                 on_bad:str='error', # videos and DICOM whose header cannot be read: 'error', or 'skip' (left out, `attrs['skipped']`)
                ) -> pd.DataFrame:
-    "The frame table of the dataset at `root`: one row per image, columns `FRAME_COLUMNS` (+ optional, + source's own)."
+    "The frame table of the dataset(s) at `root`: one row per image, columns `FRAME_COLUMNS` (+ optional, + source's own)."
     if format not in FORMATS: raise AwclError(f'format={format!r} is not one of {", ".join(FORMATS)}')
     if on_bad not in ON_BAD: raise AwclError(f'on_bad={on_bad!r} is not one of {", ".join(ON_BAD)}')
     skipped = []
     if missing not in ('error', 'drop'): raise AwclError(f"missing={missing!r} is not one of error, drop")
-    root = Path(_abspath(root))
+    roots = _sources(root)
+    if len(roots) > 1:
+        return _stack([read_frames(r, format, missing, coarse_map, every, labels, allow_outside_root, on_bad) for r in roots])
+    root = Path(_abspath(roots[0]))
     if not root.exists(): raise AwclError(f'{root}: no such file or folder')
     fmt = detect_format(root) if format == 'auto' else format
-    if fmt in ('fpdb', 'hc18'):
+    if fmt == 'fpdb':
         if root.is_file(): root = root.parent
-        table = root/(FPDB_TABLE if fmt == 'fpdb' else HC18_TABLE)
-        if not table.is_file(): raise AwclError(f'{root}: no {table.name} here, so not format {fmt!r}')
-        t, source = (_fpdb_table if fmt == 'fpdb' else _hc18_table)(root), table
+        if not (root/FPDB_TABLE).is_file(): raise AwclError(f'{root}: no {FPDB_TABLE} here, so not format {fmt!r}')
+        t, source = _fpdb_table(root), root/FPDB_TABLE
+    elif fmt in ('hc18', 'african'):
+        if root.is_file(): root = root.parent
+        t, source = (_hc18_table if fmt == 'hc18' else _african_table)(root), root
     elif fmt == 'csv':
         table = root/FRAMES_TABLE if root.is_dir() else root
         if not table.is_file(): raise AwclError(f'{root}: no {FRAMES_TABLE} in this folder, so not format {fmt!r}')
@@ -281,22 +315,24 @@ def apply_label_budget(t:pd.DataFrame, # rows with `scan` and `split` (train, va
 # %% ../../nbs/04_data.table.ipynb #2d72a3f8
 def summarise(df:pd.DataFrame, # a frame table
              ) -> dict:
-    "Counts of frames, scans, and frames per fine class, coarse class and split (missing as 'none')."
+    "Counts of frames, scans, and frames per fine class, coarse class, split, and centre and source when known (missing as 'none')."
     def counts(c): return {} if c not in df else {str(k): int(v) for k, v in sorted(df[c].fillna('none').value_counts().items())}
-    return dict(n_frames=len(df), n_scans=int(df.scan.nunique()), fine=counts('fine'), coarse=counts('coarse'), split=counts('split'))
+    s = dict(n_frames=len(df), n_scans=int(df.scan.nunique()), fine=counts('fine'), coarse=counts('coarse'), split=counts('split'))
+    return s | {c: counts(c) for c in ('centre', 'source') if c in df}   # where the frames come from, when known
 
 def _summary_text(s:dict, title:str) -> str:
     lines = [title, f"frames: {s['n_frames']}", f"scans:  {s['n_scans']}"]
-    w = max([len(c) for k in ('fine', 'coarse', 'split') for c in s[k]] + [1])
-    for k, name in (('fine', 'fine classes'), ('coarse', 'coarse classes'), ('split', 'splits')):
+    keys = [k for k in ('fine', 'coarse', 'split', 'centre', 'source') if k in s]
+    w = max([len(c) for k in keys for c in s[k]] + [1])
+    for k, name in ((k, dict(fine='fine classes', coarse='coarse classes', split='splits', centre='centres', source='sources')[k]) for k in keys):
         lines.append(f'{name} ({len(s[k])}):')
         lines += [f'  {c:<{w}}  {n:>6}' for c, n in s[k].items()]
     return '\n'.join(lines)
 
 # %% ../../nbs/04_data.table.ipynb #e3fc1ace
 @call_parse
-def awcl_data(root:str, # dataset folder, or csv table (file, or folder holding frames.csv)
-              format:str='auto', # auto, fpdb, hc18, folders, csv or video
+def awcl_data(root:str, # dataset folder, or csv table (file, or folder holding frames.csv); several: comma-separated
+              format:str='auto', # auto, fpdb, hc18, african, folders, csv or video
               missing:str='error', # images listed but absent on disk: error or drop
               json:bool=False, # print one JSON object (n_frames, n_scans, fine, coarse, split) instead of text
               no_check:bool=False, # do not open every image to verify that it is readable

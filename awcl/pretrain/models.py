@@ -9,13 +9,15 @@ from http.client import HTTPException
 from pathlib import Path
 import torch, torch.nn as nn, torch.nn.functional as F
 import torchvision.models as tvm
-from fastai.torch_core import default_device
+from fastai.torch_core import default_device, to_float
+from fastai.callback.core import Callback
 from ..core import AwclError, atomic_torch_save
 
 # %% auto #0
 __all__ = ['ARCHS', 'IMAGENET_MEAN', 'IMAGENET_STD', 'feature_dim', 'imagenet_weights_path', 'imagenet_available',
-           'imagenet_state', 'load_encoder_state', 'create_encoder', 'get_device', 'GrayToRGB', 'projector',
-           'EncoderModel', 'ContrastiveModel', 'SupervisedModel', 'create_model', 'save_encoder', 'load_encoder']
+           'imagenet_state', 'load_encoder_state', 'create_encoder', 'get_device', 'GrayToRGB', 'BF16Autocast',
+           'projector', 'EncoderModel', 'ContrastiveModel', 'SupervisedModel', 'create_model', 'save_encoder',
+           'load_encoder']
 
 # %% ../../nbs/11_pretrain.models.ipynb #4074122d
 ARCHS = {  # name -> (constructor, ImageNet weights enum, feature size)
@@ -120,6 +122,17 @@ class GrayToRGB(nn.Module):
     def forward(self, x):
         if x.ndim != 4 or x.shape[1] not in (1, 3): raise ValueError(f'expected [B,1,H,W] frames, got {tuple(x.shape)}')
         return (x.expand(-1, 3, -1, -1) - self.mean) / self.std
+
+# %% ../../nbs/11_pretrain.models.ipynb #85f8485a
+class BF16Autocast(Callback):
+    "bfloat16 autocast of the forward pass and the loss on the CPU (fastai's `MixedPrecision` autocasts CUDA only)."
+    order = 10
+    def before_batch(self): self._ac = torch.autocast('cpu', dtype=torch.bfloat16); self._ac.__enter__()
+    def after_pred(self): self.learn.pred = to_float(self.pred)
+    def after_loss(self): self._close()
+    def after_cancel_batch(self): self._close()
+    def _close(self):
+        if getattr(self, '_ac', None) is not None: self._ac.__exit__(None, None, None); self._ac = None
 
 # %% ../../nbs/11_pretrain.models.ipynb #0fed1180
 def projector(in_dim:int=512, # size of the encoder feature *h*

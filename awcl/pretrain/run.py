@@ -24,16 +24,17 @@ from fastcore.foundation import L
 from ..data.table import read_frames, skipped_files
 from ..data.cache import frame_cache, FrameData, Loader
 from ..data.phantoms import default_phantoms
-from .models import create_model, create_encoder, feature_dim, save_encoder, SupervisedModel, get_device
+from .models import create_model, create_encoder, feature_dim, save_encoder, SupervisedModel, get_device, BF16Autocast
 from .method import METHODS, ViewConfig, AWCLCallback, ContrastiveLoss, SupervisedLoss, class_codes, epoch_pairs, pair_scans
 from .checkpoints import RunStats, NonFiniteLoss, FiniteLoss, Checkpoint, run_record, _resume_state, _device_name
 
 # %% auto #0
-__all__ = ['POSITIVES', 'MIN_SIZE', 'PRESETS', 'PretrainConfig', 'preset_config', 'show_pairs', 'world_info', 'split_frames',
-           'pretrain_learner', 'pretrain', 'awcl_pretrain']
+__all__ = ['POSITIVES', 'PRECISIONS', 'MIN_SIZE', 'PRESETS', 'PretrainConfig', 'preset_config', 'show_pairs', 'world_info',
+           'split_frames', 'pretrain_learner', 'pretrain', 'awcl_pretrain']
 
 # %% ../../nbs/14_pretrain.run.ipynb #e257f81d
 POSITIVES = ('pair', 'batch', 'partner')
+PRECISIONS = ('auto', 'fp32', 'bf16')
 MIN_SIZE = 32   # smallest view side: ResNets downsample 32 times
 
 @dataclass
@@ -56,11 +57,12 @@ class PretrainConfig:
     temperature:float=0.5        # temperature of the contrastive (SupCon) loss
     crop_scale:float=0.08        # smallest RandomResizedCrop area fraction
     seed:int=0                   # seeds the model, partners, batches and views
+    precision:str='auto'         # `auto` (bf16 autocast on CUDA, float32 on the CPU), `fp32`, or `bf16` (autocast on the CPU too)
 
     def __post_init__(self):
         def bad(k, why): raise AwclError(f'PretrainConfig: {k}={getattr(self, k)!r} {why}')
         for k, allowed in dict(method=METHODS, positive=POSITIVES, granularity=('fine', 'coarse'),
-                               scope=('any', 'other', 'same'), schedule=('constant', 'one_cycle')).items():
+                               scope=('any', 'other', 'same'), schedule=('constant', 'one_cycle'), precision=PRECISIONS).items():
             if getattr(self, k) not in allowed: bad(k, f'is not one of: {", ".join(allowed)}')
         if not (isinstance(self.anatomy_ratio, (int, float)) and 0 <= self.anatomy_ratio <= 1): bad('anatomy_ratio', 'must be in [0, 1]')
         for k, lo, why in (('size', MIN_SIZE, ' (a ResNet downsamples its input 32 times)'), ('bs', 2, ' (a contrastive batch needs negatives)'), ('epochs', 1, '')):
@@ -84,6 +86,8 @@ PRESETS = {
     'smoke': dict(size=32, bs=16, epochs=1, lr=1e-3, temperature=0.1, crop_scale=0.25),
     'cpu':   dict(size=48, bs=64, epochs=12, lr=5e-4, wd=1e-4, decouple_wd=True, schedule='one_cycle',
                   temperature=0.1, crop_scale=0.25),
+    'real':  dict(size=64, bs=64, epochs=30, lr=5e-4, wd=1e-4, decouple_wd=True, schedule='one_cycle',
+                  temperature=0.1, crop_scale=0.25),   # a few hundred real images: more pixels, more passes
     'paper': dict(),   # the dataclass defaults: the official code's settings
 }
 
@@ -188,7 +192,9 @@ def pretrain_learner(df:pd.DataFrame, # frame table
         raise AwclError(f'{len(train_df)} training frames are fewer than bs={cfg.bs}' + (f' x {world} processes' if world > 1 else ''))
     dev = get_device(device)
     if dev.type == 'cuda' and world > 1: dev = torch.device('cuda', int(os.environ.get('LOCAL_RANK', rank)))
-    cb = AWCLCallback(cfg, train_df, channels_last=dev.type == 'cuda', world=world, rank=rank)
+    bf16 = cfg.precision == 'bf16' or (cfg.precision == 'auto' and dev.type == 'cuda')
+    fast = dev.type == 'cuda' or bf16              # channels-last memory: what the GPU's and the CPU's bf16 kernels want
+    cb = AWCLCallback(cfg, train_df, channels_last=fast, world=world, rank=rank)
     batches, partner, targets = cb.epoch_batches(0)
     train_dl = Loader(FrameData(cache.frames, targets, partner, rows=tr_rows), batches, n_inp=2,
                       num_workers=workers, rank=rank, world=world)
@@ -204,12 +210,13 @@ def pretrain_learner(df:pd.DataFrame, # frame table
             torch.manual_seed(cfg.seed + 1)
             model = SupervisedModel(enc, feature_dim(cfg.arch), len(classes))
     model = model.to(dev)
-    if dev.type == 'cuda': model = model.to(memory_format=torch.channels_last)
+    if fast: model = model.to(memory_format=torch.channels_last)
     opt = partial(Adam, mom=0.9, sqr_mom=0.999, eps=1e-8, decouple_wd=cfg.decouple_wd)
     loss = SupervisedLoss() if classes is not None else ContrastiveLoss(cfg.temperature, scope=cfg.scope)
     learn = Learner(DataLoaders(train_dl, valid_dl, device=dev), model, loss_func=loss, opt_func=opt,
                     lr=cfg.lr, wd=cfg.wd, cbs=[cb], path=path, train_bn=True)
-    if dev.type == 'cuda': learn.to_bf16()
+    if bf16 and dev.type == 'cuda': learn.to_bf16()
+    elif bf16: learn.add_cb(BF16Autocast())
     learn.frame_cache = cache
     return learn
 
@@ -292,8 +299,8 @@ def pretrain(df:pd.DataFrame, # frame table
 
 # %% ../../nbs/14_pretrain.run.ipynb #1c13dd4a
 @call_parse
-def awcl_pretrain(data:str=None, # frame source for `read_frames` (folder or csv); default: the phantom set
-                  format:str='auto', # `auto`, `fpdb`, `hc18`, `folders`, `csv` or `video` (videos and DICOM cine loops)
+def awcl_pretrain(data:str=None, # frame source for `read_frames` (folder or csv; several: comma-separated); default: the phantom set
+                  format:str='auto', # `auto`, `fpdb`, `hc18`, `african`, `folders`, `csv` or `video` (videos and DICOM cine loops)
                   missing:str='error', # listed images that are absent: `error` or `drop`
                   on_bad_image:str='error', # unreadable images or videos: `error` names the first; `skip` leaves them out, listed in <out>/skipped.csv
                   allow_outside_root:store_true=False, # csv tables: allow paths outside the csv's folder (absolute or `../`)
@@ -312,6 +319,7 @@ def awcl_pretrain(data:str=None, # frame source for `read_frames` (folder or csv
                   epochs:int=None, # (default: preset)
                   lr:float=None, # (default: preset)
                   temperature:float=None, # (default: preset)
+                  precision:str='auto', # `auto` (bf16 on CUDA, fp32 on the CPU), `fp32`, or `bf16` (also on the CPU: for AMX/AVX-512-BF16 CPUs)
                   seed:int=0, # every random choice derives from it
                   out:str=None, # run folder (required)
                   resume:store_true=False, # continue from out/checkpoint.pth (from the start if the run wrote none yet)
@@ -336,7 +344,7 @@ def _awcl_pretrain(a:dict, # the command's arguments, by name
     if not a['out']: raise AwclError('--out is required')
     if a['on_bad_image'] not in ON_BAD: raise AwclError(f'--on-bad-image {a["on_bad_image"]!r} is not one of: {", ".join(ON_BAD)}')
     cfg = preset_config(a['preset'], **{k: a[k] for k in ('method', 'granularity', 'anatomy_ratio', 'positive', 'scope', 'arch', 'init',
-                                                         'size', 'bs', 'epochs', 'lr', 'temperature', 'seed')})
+                                                         'size', 'bs', 'epochs', 'lr', 'temperature', 'seed', 'precision')})
     if cfg.init != 'random': create_encoder(cfg.arch, cfg.init)   # a bad or unavailable init fails before any work
     data, out = a['data'], a['out']
     df = read_frames(data, format=a['format'], missing=a['missing'], every=a['every'], labels=a['labels'],

@@ -14,9 +14,9 @@ from fastcore.script import call_parse
 from fastcore.xtras import modified_env
 
 # %% auto #0
-__all__ = ['BASELINES', 'RESULT_COLUMNS', 'STUDY_PRESETS', 'INLINE_BACKEND', 'method_specs', 'partition_scans', 'results_frame',
-           'subsample_scans', 'study_notebook', 'study_parameters', 'run_study', 'study_checks',
-           'check_study_parameters', 'awcl_study']
+__all__ = ['BASELINES', 'RESULT_COLUMNS', 'STUDY_PRESETS', 'REAL_SOURCES', 'INLINE_BACKEND', 'method_specs', 'partition_scans',
+           'results_frame', 'subsample_scans', 'study_notebook', 'real_sources', 'study_parameters', 'run_study',
+           'study_checks', 'check_study_parameters', 'awcl_study']
 
 # %% ../../nbs/32_study.run.ipynb #f9b5467f
 BASELINES = ('random', 'imagenet', 'supervised', 'simclr', 'scan', 'supcon')
@@ -113,6 +113,11 @@ STUDY_PRESETS = {
 }
 STUDY_PRESETS['decide'] = dict(STUDY_PRESETS['cpu'], seeds=[0, 1, 2, 3, 4], tsne=False,
                                methods=STUDY_PRESETS['cpu']['methods'] + ['awcl-fine-partner'])
+STUDY_PRESETS['real'] = dict(   # public real frames: data, eval_data and seg_data filled in by `study_parameters`
+    preset='real', phantoms={}, seg_phantoms={}, missing='drop', methods=STUDY_PRESETS['cpu']['methods'], ratios=[0.5, 1.0],
+    seeds=[0, 1, 2], tasks=['planes', 'hcseg'], protocols={'planes': ['linear', 'knn'], 'hcseg': ['frozen', 'finetune']},
+    label_budget={'planes': 1.0, 'hcseg': 0.25}, pretrain_bs=None, eval_size=None, finetune_steps=None, seg_steps=None,
+    eval_frames=None, tsne=False)
 
 def study_notebook() -> Path:
     "The study notebook: `nbs/33_study.ipynb` of a source checkout, else `study.ipynb`, package data of the installed wheel."
@@ -124,18 +129,33 @@ def study_notebook() -> Path:
     raise AwclError(f'the study notebook was found neither in a source checkout ({here.parent/"nbs"/"33_study.ipynb"}) '
                     f'nor in the installed package ({here/"study.ipynb"}); reinstall awcl')
 
+# %% ../../nbs/32_study.run.ipynb #7dd2b745
+REAL_SOURCES = dict(data=('fetal_planes_db', 'african_planes/african_train'), eval_data=('african_planes',), seg_data=('hc18',))
+
+def real_sources() -> dict:
+    "The `real` preset's sources in the real-data folder (`awcl.data.table.shared_data_dir`), as study parameters."
+    from awcl.data.table import shared_data_dir
+    d = shared_data_dir()
+    absent = [n for v in REAL_SOURCES.values() for n in v if d is None or not (d/n).exists()]
+    if absent: raise AwclError(f'the real preset reads {", ".join(absent)} from the real-data folder ($AWCL_SHARED_DATA, else '
+                               f'../shared/data beside the project: {"not found" if d is None else d}); '
+                               'pass -p data, -p eval_data and -p seg_data instead')
+    return {k: ','.join(str(d/n) for n in v) for k, v in REAL_SOURCES.items()}
+
 # %% ../../nbs/32_study.run.ipynb #917f12b3
 def _literal(v:str):
     try: return ast.literal_eval(v)
     except (ValueError, SyntaxError): return v
 
-def study_parameters(preset:str='cpu', # a key of `STUDY_PRESETS`: `smoke`, `cpu` or `paper`
+def study_parameters(preset:str='cpu', # a key of `STUDY_PRESETS`: `smoke`, `cpu`, `decide`, `real` or `paper`
                      out:str|Path='runs/study', # the study's output folder (notebook parameter `out`)
                      overrides:list|None=None, # (NAME, VALUE) string pairs; VALUE read as a Python literal if it is one
                     ) -> dict:
     "The papermill parameters of a study preset, with `overrides` (pairs of NAME, VALUE strings) applied."
     if preset not in STUDY_PRESETS: raise AwclError(f'--preset {preset!r} is not one of {", ".join(STUDY_PRESETS)}')
     params = {**STUDY_PRESETS[preset], 'out': str(out)}
+    given = {name for name, _ in overrides or []}
+    if preset == 'real' and not {'data', 'eval_data', 'seg_data'} <= given: params.update(real_sources())
     for name, value in overrides or []: params[name] = _literal(value)
     return params
 
@@ -160,7 +180,7 @@ class _Tail:
     def __enter__(self): self.thread.start(); return self
     def __exit__(self, *exc): self.stop.set(); self.thread.join(); self.poll()
 
-def run_study(preset:str='cpu', # smoke, cpu or paper
+def run_study(preset:str='cpu', # smoke, cpu, decide, real or paper
               out:str|Path='runs/study', # folder for results.csv, figures and the executed notebook
               overrides:list|None=None, # (NAME, VALUE) pairs overriding notebook parameters
               progress:bool=False, # print the study's progress lines (one per finished run) as they come
@@ -192,10 +212,11 @@ def _is_int(v, lo=None): return isinstance(v, (int, np.integer)) and not isinsta
 def _is_frac(v, lo_open=True): return isinstance(v, (int, float)) and not isinstance(v, bool) and (0 < v <= 1 if lo_open else 0 <= v <= 1)
 def _opt(f): return lambda v: v is None or f(v)
 def _seq(f): return lambda v: isinstance(v, (list, tuple)) and len(v) > 0 and all(f(x) for x in v)
+def _source(v): return (isinstance(v, str) and v.strip(' ,') != '') or _seq(lambda s: isinstance(s, str) and s != '')(v)
 
 def study_checks() -> dict:
     "`{parameter: (test, what is allowed)}` for every parameter of the study notebook."
-    from awcl.pretrain.run import PRESETS, POSITIVES, MIN_SIZE
+    from awcl.pretrain.run import PRESETS, POSITIVES, MIN_SIZE, PRECISIONS
     from awcl.data.readers import FORMATS
     from awcl.data.schema import ON_BAD
     from awcl.tasks.evaluate import TASKS, TASK_PROTOCOLS
@@ -205,12 +226,13 @@ def study_checks() -> dict:
     steps = lambda v: v is None or _is_int(v, 1) or (isinstance(v, dict) and all(_is_int(x, 1) for x in v.values()))
     return dict(
         preset=(lambda v: v in PRESETS, f'one of {", ".join(PRESETS)}'),
-        data=(_opt(lambda v: isinstance(v, str) and v != ''), 'None or a dataset path'),
+        data=(_opt(_source), 'None, a dataset path (several: comma-separated) or a list of them'),
+        eval_data=(_opt(_source), 'None, a dataset path (several: comma-separated) or a list of them'),
         data_format=(lambda v: v in FORMATS, f'one of {", ".join(FORMATS)}'),
         missing=(lambda v: v in ('error', 'drop'), 'error or drop'),
         on_bad_image=(lambda v: v in ON_BAD, ' or '.join(ON_BAD)),
         allow_outside_root=(lambda v: isinstance(v, bool), 'True or False'),
-        seg_data=(_opt(lambda v: isinstance(v, str) and v != ''), 'None or a dataset path'),
+        seg_data=(_opt(_source), 'None, a dataset path (several: comma-separated) or a list of them'),
         phantoms=(lambda v: isinstance(v, dict), 'a dict of awcl.data.phantoms.make_phantoms arguments'),
         seg_phantoms=(lambda v: isinstance(v, dict), 'a dict of awcl.data.phantoms.make_phantoms arguments'),
         pretrain_pct=(lambda v: _is_frac(v) and v < 1, 'a fraction in (0, 1)'),
@@ -219,7 +241,8 @@ def study_checks() -> dict:
         ratio_granularity=(lambda v: v in ('fine', 'coarse'), 'fine or coarse'),
         positive=(lambda v: v in POSITIVES, f'one of {", ".join(POSITIVES)}'),
         tasks=(_seq(lambda t: t in TASKS), f'a non-empty list of {", ".join(TASKS)}'),
-        protocols=(_seq(lambda p: p in prots), f'a non-empty list of {", ".join(prots)}'),
+        protocols=(lambda v: _seq(lambda p: p in prots)(v) or (isinstance(v, dict) and len(v) > 0 and all(k in TASKS and _seq(lambda p: p in prots)(x) for k, x in v.items())),
+                   f'a non-empty list of {", ".join(prots)}, or {{task: list}}'),
         label_budget=(budget, 'a fraction of the training scans in (0, 1], or {task: fraction}'),
         seeds=(lambda v: _seq(lambda s: _is_int(s, 0))(v) and len(set(v)) == len(v), 'a non-empty list of distinct integers >= 0'),
         data_seed=(lambda v: _is_int(v, 0), 'an integer >= 0'),
@@ -231,6 +254,7 @@ def study_checks() -> dict:
         eval_frames=(_opt(lambda v: _is_int(v, 1)), 'None or an integer >= 1'),
         tsne=(lambda v: isinstance(v, bool), 'True or False'),
         device=(_opt(lambda v: isinstance(v, str) and (v == 'cpu' or v.split(':')[0] == 'cuda')), 'None, cpu, cuda or cuda:N'),
+        precision=(lambda v: v in PRECISIONS, f'one of {", ".join(PRECISIONS)}'),
         out=(lambda v: isinstance(v, (str, Path)) and str(v) != '', 'a folder path'),
     )
 
@@ -248,7 +272,7 @@ def check_study_parameters(params:dict, # study parameters (any subset of the no
 
 # %% ../../nbs/32_study.run.ipynb #36f3d829
 @call_parse
-def awcl_study(preset:str='cpu', # smoke (a minute), cpu (the main job on a laptop) or paper (GPU)
+def awcl_study(preset:str='cpu', # smoke (a minute), cpu (the main job on a laptop), decide (cpu over 5 seeds), real (public real frames in ../shared/data) or paper (GPU)
                out:str='runs/study', # folder for results.csv, figures, summary.md and the executed notebook
                Param:Annotated[str, dict(nargs=2, action='append', metavar=('NAME', 'VALUE'))]=None, # override a notebook parameter (repeatable)
               ):

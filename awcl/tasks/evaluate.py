@@ -153,8 +153,8 @@ def read_eval(folder:str|Path, # a finished evaluation folder (`metrics.json` an
 # %% ../../nbs/24_tasks.evaluate.ipynb #800799ee
 @call_parse
 def awcl_eval(task:str=None, # `planes`, `brain` or `hcseg` (required)
-              data:str=None, # frame source for `read_frames` (folder or csv); default: the phantom set
-              format:str='auto', # `auto`, `fpdb`, `hc18`, `folders` or `csv`
+              data:str=None, # frame source for `read_frames` (folder or csv; several: comma-separated); default: the phantom set
+              format:str='auto', # `auto`, `fpdb`, `hc18`, `african`, `folders` or `csv`
               missing:str='error', # listed images that are absent: `error` or `drop`
               on_bad_image:str='error', # unreadable images: `error` names the first; `skip` leaves them out, listed in <out>/skipped.csv
               allow_outside_root:bool=False, # csv tables: allow paths outside the csv's folder (absolute or `../`)
