@@ -26,22 +26,30 @@ AFRICAN_TABLES = {'african_train': 'African_train.csv', 'african_test': 'African
 def _abspath(p) -> str: return os.path.abspath(os.path.expanduser(str(p)))
 
 # %% ../../nbs/02_data.readers.ipynb #5598d09e
+def _train_split(t:pd.DataFrame, f) -> pd.Series:
+    "The official split from a `Train` column of 1 (train) and 0 (test); AwclError naming `f` and the first other value's row."
+    bad = ~t.Train.isin(['0', '1'])
+    if bad.any(): raise AwclError(f'{_where(f, _row(bad))}: column `Train` is {t.Train[bad].iloc[0]!r}, not 0 or 1')
+    return t.Train.map({'1': 'train', '0': 'test'})
+
+def _image_paths(folder:Path, names) -> list:
+    "Absolute paths in `folder` of image names given with or without their suffix (`.png` when absent)."
+    d = _abspath(folder)
+    return [os.path.join(d, n if Path(n).suffix.lower() in IMAGE_SUFFIXES else n + '.png') for n in names]
+
 def _fpdb_table(root:Path) -> pd.DataFrame:
     "The whole FETAL_PLANES_DB table as frames, whether or not the images are on disk."
     f = root/FPDB_TABLE
     t = _read_table(f, sep=';')
     _need(t, ['Image_name', 'Patient_num', 'Plane', 'Brain_plane', 'Train'], f)
     _filled(t, ['Image_name', 'Patient_num', 'Plane', 'Train'], f)
-    bad = ~t.Train.isin(['0', '1'])
-    if bad.any(): raise AwclError(f'{_where(f, _row(bad))}: column `Train` is {t.Train[bad].iloc[0]!r}, not 0 or 1')
+    split = _train_split(t, f)
     brain = t.Plane == 'Fetal brain'
     bad = brain & ~t.Brain_plane.isin(['Trans-thalamic', 'Trans-cerebellum', 'Trans-ventricular', 'Other'])
     if bad.any(): raise AwclError(f'{_where(f, _row(bad))}: brain image with `Brain_plane` {t.Brain_plane[bad].iloc[0]!r}')
-    names = [n if Path(n).suffix.lower() in IMAGE_SUFFIXES else n + '.png' for n in t.Image_name]
-    images = _abspath(root/'Images')
-    out = pd.DataFrame(dict(path=[os.path.join(images, n) for n in names], scan=t.Patient_num,
+    out = pd.DataFrame(dict(path=_image_paths(root/'Images', t.Image_name), scan=t.Patient_num,
                             fine=t.Plane.where(~brain, t.Brain_plane.replace({'Other': 'Other brain'})),
-                            coarse=t.Plane, split=t.Train.map({'1': 'train', '0': 'test'})))
+                            coarse=t.Plane, split=split))
     for c in ('Operator', 'US_Machine'):
         if c in t: out[c] = t[c]
     return out
@@ -85,15 +93,12 @@ def _african_table(root:Path) -> pd.DataFrame:
         t = _read_table(f)
         cols = ['Patient_num', 'Plane', 'Train', 'Center', 'Image_name']
         _need(t, cols, f); _filled(t, cols, f)
-        bad = ~t.Train.isin(['0', '1'])
-        if bad.any(): raise AwclError(f'{_where(f, _row(bad))}: column `Train` is {t.Train[bad].iloc[0]!r}, not 0 or 1')
+        split = _train_split(t, f)
         num = pd.to_numeric(t.Patient_num, errors='coerce')
         bad = num.isna() | (num % 1 != 0)
         if bad.any(): raise AwclError(f'{_where(f, _row(bad))}: column `Patient_num` is {t.Patient_num[bad].iloc[0]!r}, not a whole number')
-        names = [n if Path(n).suffix.lower() in IMAGE_SUFFIXES else n + '.png' for n in t.Image_name]
-        parts.append(pd.DataFrame(dict(path=[os.path.join(_abspath(d), n) for n in names],
-                                       scan=[f'{c}-{int(p):03d}' for c, p in zip(t.Center, num)], fine=t.Plane, coarse=t.Plane,
-                                       split=t.Train.map({'1': 'train', '0': 'test'}), centre=t.Center)))
+        parts.append(pd.DataFrame(dict(path=_image_paths(d, t.Image_name), scan=[f'{c}-{int(p):03d}' for c, p in zip(t.Center, num)],
+                                       fine=t.Plane, coarse=t.Plane, split=split, centre=t.Center)))
     return pd.concat(parts, ignore_index=True)
 
 # %% ../../nbs/02_data.readers.ipynb #bf775a5e
